@@ -1,0 +1,45 @@
+/*
+ * crawl.h -- running sources over pages: one page (extract) or a crawl
+ * that follows the links sources ask for.
+ */
+#ifndef CV_CRAWL_H
+#define CV_CRAWL_H
+
+#include "output.h"
+
+#include <stddef.h>
+
+struct cv_runtime;
+struct cv_source_entry;
+
+struct cv_crawl_opts {
+    struct cv_source_entry *source;   /* NULL: route every URL by claims/fingerprint */
+    char **urls;                      /* start URLs (real URLs) */
+    size_t nurls;
+    long limit;                       /* stop after this many records (0: no limit) */
+    long max_pages;                   /* fetch at most this many pages (0: no limit) */
+    struct cv_sink *sink;
+};
+
+struct cv_crawl_stats {
+    unsigned long pages;              /* pages extracted */
+    unsigned long records;            /* records printed */
+    unsigned long failed;             /* URLs that failed (fetch or extraction) */
+    unsigned long robots;             /* URLs refused by robots.txt */
+    unsigned long not_followed;       /* links dropped by --max-pages */
+    unsigned long unclaimed;          /* pages no source claims */
+};
+
+/* Crawl.  Failures of single URLs are logged and counted, never fatal.
+ * Returns 0 when the run completed (see stats for failures), -1 when it
+ * could not run at all (out of memory, libcurl unusable). */
+int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv_crawl_stats *st);
+
+/* Run `src` (NULL: route by url, then by fingerprint) on a page held in
+ * memory and print what it emits.  0 when the page was extracted, -1 when
+ * it failed (reason logged). */
+int cv_extract_page(struct cv_runtime *rt, struct cv_source_entry *src, const char *url,
+                    const char *body, size_t len, const char *content_type, long status,
+                    struct cv_sink *sink, unsigned long *nrecords);
+
+#endif
