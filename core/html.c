@@ -82,10 +82,14 @@ static void header_charset(const char *ct, char *out, size_t outlen)
     out[n] = '\0';
 }
 
+/* Does a <meta> in the first bytes declare a charset (<meta charset=...> or
+ * an http-equiv Content-Type)?  "charset=" elsewhere (<script charset=...>,
+ * text) declares nothing. */
 static int head_declares_charset(const char *body, size_t len)
 {
     size_t n = len < 4096 ? len : 4096;
     char head[4097];
+    const char *p;
 
     memcpy(head, body, n);
     head[n] = '\0';
@@ -93,7 +97,14 @@ static int head_declares_charset(const char *body, size_t len)
     for (size_t i = 0; i < n; i++)
         if (!head[i])
             head[i] = ' ';
-    return cv_stristr(head, "charset=") != NULL;
+    for (p = head; (p = cv_stristr(p, "<meta")) != NULL; p += 5) {
+        const char *gt = strchr(p, '>');
+        const char *cs = cv_stristr(p, "charset=");
+
+        if (cs && (!gt || cs < gt))
+            return 1;
+    }
+    return 0;
 }
 
 htmlDocPtr cv_html_parse(const char *body, size_t len, const char *url,
@@ -101,11 +112,19 @@ htmlDocPtr cv_html_parse(const char *body, size_t len, const char *url,
 {
     char charset[64];
     const char *enc;
+    /* XML_PARSE_HUGE lifts libxml2's nesting limit of 256, past which it
+     * stops parsing and drops the rest of the page (runs of unclosed inline
+     * tags nest that deep); bodies are already capped by the fetcher. */
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-               HTML_PARSE_NONET | HTML_PARSE_COMPACT;
+               HTML_PARSE_NONET | HTML_PARSE_COMPACT | XML_PARSE_HUGE;
 
     if (len > INT32_MAX)
         return NULL;
+    /* libxml2 refuses an empty buffer; an empty body is an empty document. */
+    if (!len) {
+        body = " ";
+        len = 1;
+    }
     header_charset(content_type, charset, sizeof(charset));
     if (charset[0])
         enc = charset;
@@ -189,7 +208,8 @@ xmlXPathCompExprPtr cv_xcache_get(struct cv_xcache *c, int css, const char *expr
 
     cv_buf_init(&key, 1 << 20);
     if (cv_buf_puts(&key, css ? "c:" : "x:") < 0 || cv_buf_puts(&key, expr) < 0) {
-        snprintf(errbuf, errlen, "expression too long");
+        snprintf(errbuf, errlen, "%s",
+                 strlen(expr) + 2 > key.max ? "expression too long" : "out of memory");
         goto out;
     }
     for (i = fnv1a(key.data) & (c->nslots - 1); c->slots[i].key; i = (i + 1) & (c->nslots - 1)) {
@@ -241,9 +261,9 @@ static int is_block(const xmlChar *name)
     static const char *const blocks[] = {
         "address", "article", "aside", "blockquote", "br", "dd", "details", "dialog",
         "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
-        "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main",
-        "nav", "ol", "option", "p", "pre", "section", "table", "tbody", "td", "tfoot",
-        "th", "thead", "tr", "ul",
+        "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li",
+        "main", "nav", "ol", "option", "p", "pre", "section", "summary", "table", "tbody",
+        "td", "tfoot", "th", "thead", "tr", "ul",
     };
 
     for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)

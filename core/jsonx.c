@@ -9,6 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ASCII whitespace.  (cv_space_len() would read up to 3 bytes, past the
+ * end of a buffer that ends in a UTF-8 lead byte.) */
+static int is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
 static int is_ident(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -66,7 +73,7 @@ static int repair(const char *s, size_t len, struct cv_buf *b)
     size_t i = 0, end = len;
 
     /* Wrappers seen around JSON-LD and inline data. */
-    while (i < end && (cv_space_len(s + i) == 1 || (unsigned char)s[i] == 0xEF)) {
+    while (i < end && (is_space((unsigned char)s[i]) || (unsigned char)s[i] == 0xEF)) {
         if ((unsigned char)s[i] == 0xEF) {
             if (end - i >= 3 && (unsigned char)s[i + 1] == 0xBB && (unsigned char)s[i + 2] == 0xBF)
                 i += 3;
@@ -78,10 +85,13 @@ static int repair(const char *s, size_t len, struct cv_buf *b)
     }
     if (end - i >= 4 && !memcmp(s + i, "<!--", 4))
         i += 4;
-    while (end > i && (cv_space_len(s + end - 1) == 1 || s[end - 1] == ';'))
-        end--;
-    if (end - i >= 3 && !memcmp(s + end - 3, "-->", 3))
-        end -= 3;
+    /* Trailing whitespace and ';', around a "-->" as well ("{...}; -->"). */
+    for (int pass = 0; pass < 2; pass++) {
+        while (end > i && (is_space((unsigned char)s[end - 1]) || s[end - 1] == ';'))
+            end--;
+        if (pass == 0 && end - i >= 3 && !memcmp(s + end - 3, "-->", 3))
+            end -= 3;
+    }
 
     while (i < end) {
         char c = s[i];
@@ -130,7 +140,7 @@ static int repair(const char *s, size_t len, struct cv_buf *b)
         }
         if (c == ',') {
             size_t j = i + 1;
-            while (j < end && cv_space_len(s + j) == 1)
+            while (j < end && is_space((unsigned char)s[j]))
                 j++;
             if (j < end && (s[j] == '}' || s[j] == ']')) {
                 i++;
@@ -175,7 +185,7 @@ static size_t assignment_value(const char *s, size_t len, size_t i)
     if (i >= len || s[i] != '=' || (i + 1 < len && s[i + 1] == '='))
         return 0;
     i++;
-    while (i < len && cv_space_len(s + i) == 1)
+    while (i < len && is_space((unsigned char)s[i]))
         i++;
     return i < len ? i : 0;
 }
@@ -263,8 +273,10 @@ static int type_matches(const char *have, const char *want)
     want = strip_schema(want);
     if (!cv_ascii_casecmp(have, want))
         return 1;
+    /* Up the hierarchy (the table has no cycles): an AutoBodyShop is an
+     * AutomotiveBusiness, hence a LocalBusiness, hence an Organization. */
     for (size_t i = 0; i < sizeof(subtypes) / sizeof(subtypes[0]); i++)
-        if (!cv_ascii_casecmp(have, subtypes[i][0]) && !cv_ascii_casecmp(want, subtypes[i][1]))
+        if (!cv_ascii_casecmp(have, subtypes[i][0]) && type_matches(subtypes[i][1], want))
             return 1;
     return 0;
 }

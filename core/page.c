@@ -500,6 +500,8 @@ const char *cv_page_resolve(struct cv_page *p, const char *href)
     page_doc(p);   /* a <base href> changes the answer */
     abs = cv_url_resolve(p->base, href);
     if (!abs)
+        abs = cv_strdup(href);   /* a file:// base resolves nothing; absolute URLs stand */
+    if (!abs)
         return NULL;
     canon = cv_url_canonical(abs, NULL);
     cv_free(abs);

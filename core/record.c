@@ -213,6 +213,24 @@ static int put(struct cv_record *r, const char *name, json_t *v, char *errbuf, s
     return 0;
 }
 
+/* Is s valid UTF-8 (as jansson requires)? */
+static int utf8_valid(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    while (*u) {
+        size_t k = *u < 0x80 ? 0 : (*u & 0xE0) == 0xC0 && *u >= 0xC2 ? 1
+                 : (*u & 0xF0) == 0xE0 ? 2 : (*u & 0xF8) == 0xF0 && *u <= 0xF4 ? 3 : 9;
+        if (k == 9)
+            return 0;
+        for (size_t i = 1; i <= k; i++)
+            if ((u[i] & 0xC0) != 0x80)
+                return 0;
+        u += k + 1;
+    }
+    return 1;
+}
+
 static int put_string(struct cv_record *r, const char *name, const char *s,
                       char *errbuf, size_t errlen)
 {
@@ -220,7 +238,10 @@ static int put_string(struct cv_record *r, const char *name, const char *s,
 
     if (!v) {
         /* jansson refuses invalid UTF-8; pages may carry it. */
-        snprintf(errbuf, errlen, "%s: text is not valid UTF-8", name);
+        if (!utf8_valid(s))
+            snprintf(errbuf, errlen, "%s: text is not valid UTF-8", name);
+        else
+            snprintf(errbuf, errlen, "out of memory");
         return -1;
     }
     return put(r, name, v, errbuf, errlen);
@@ -356,8 +377,13 @@ oom:
 
 static char *absolute_url(const struct cv_record *r, const char *text)
 {
-    char *abs = r->base_url ? cv_url_resolve(r->base_url, text) : cv_strdup(text);
+    char *abs = r->base_url ? cv_url_resolve(r->base_url, text) : NULL;
     char *canon;
+
+    /* No base, or one links cannot be resolved against (a saved file run
+     * without --url): absolute URLs are still good. */
+    if (!abs)
+        abs = cv_strdup(text);
 
     if (!abs)
         return NULL;
@@ -397,8 +423,10 @@ static int set_mileage(struct cv_record *r, const char *text, char *errbuf, size
     struct cv_mileage m;
 
     if (cv_parse_mileage(text, &m) != 1) {
-        if (m.tmu && !cv_record_get(r, "mileage_tmu"))
-            return put(r, "mileage_tmu", json_true(), errbuf, errlen);
+        /* "TMU" alone: no number, only the flag (a value already set stays). */
+        if (m.tmu)
+            return cv_record_get(r, "mileage_tmu") ? 0 :
+                   put(r, "mileage_tmu", json_true(), errbuf, errlen);
         snprintf(errbuf, errlen, "mileage: cannot read a mileage in '%s'", text);
         return -1;
     }
@@ -446,7 +474,8 @@ out:
 
 static int unknown_field(const struct cv_record *r, const char *field, char *errbuf, size_t errlen)
 {
-    snprintf(errbuf, errlen, "a %s record has no field '%s'", cv_record_type_name(r->type), field);
+    snprintf(errbuf, errlen, "%s %s record has no field '%s'",
+             r->type == CV_RECORD_IMAGE ? "an" : "a", cv_record_type_name(r->type), field);
     return 1;
 }
 
@@ -478,7 +507,10 @@ int cv_record_set_text(struct cv_record *r, const char *field, const char *text,
         break;
     case K_LONGTEXT: {
         char *t = long_text(text);
-        rc = t ? put_string(r, f->name, t, errbuf, errlen) : -1;
+        if (t)
+            rc = put_string(r, f->name, t, errbuf, errlen);
+        else
+            snprintf(errbuf, errlen, "out of memory");
         cv_free(t);
         break;
     }
@@ -735,8 +767,12 @@ int cv_record_finish(struct cv_record *r, const char *source, const char *page_u
         return -1;
     switch (r->type) {
     case CV_RECORD_VEHICLE:
+        /* A saved file run without --url (extract, debugging) is its own
+         * identity; anything else must be an http(s) URL. */
         if (!cv_record_get(r, "url") && page_url &&
-            cv_record_set_text(r, "url", page_url, errbuf, errlen) != 0)
+            (cv_starts_with(page_url, "file://")
+                 ? put_string(r, "url", page_url, errbuf, errlen)
+                 : cv_record_set_text(r, "url", page_url, errbuf, errlen)) != 0)
             return -1;
         if (derive_from_title(r, errbuf, errlen) < 0)
             return -1;
@@ -751,6 +787,10 @@ int cv_record_finish(struct cv_record *r, const char *source, const char *page_u
         }
         break;
     case CV_RECORD_BUSINESS:
+        /* where the business was read, unless the source says otherwise */
+        if (!cv_record_get(r, "source_url") && page_url && !cv_starts_with(page_url, "file://") &&
+            cv_record_set_text(r, "source_url", page_url, errbuf, errlen) != 0)
+            return -1;
         if (!cv_record_get(r, "name")) {
             snprintf(errbuf, errlen, "business record has no name");
             return -1;

@@ -121,18 +121,24 @@ char *cv_squashn(const char *s, size_t n)
         return NULL;
     o = out;
     while (s < end) {
+        const char *at = s;
+        char tail[4] = "";
         size_t k;
-        /* The multi-byte checks read at most 3 bytes; stay inside [s, end). */
-        if ((size_t)(end - s) >= 3 || (unsigned char)*s < 0x80) {
-            if ((k = cv_space_len(s)) && (size_t)(end - s) >= k) {
-                pending_space = o != out;
-                s += k;
-                continue;
-            }
-            if ((k = invisible_len(s)) && (size_t)(end - s) >= k) {
-                s += k;
-                continue;
-            }
+        /* The multi-byte checks read at most 3 bytes; near the end they look
+         * at a NUL-padded copy, so nothing past `end` is read and a sequence
+         * ending exactly at `end` is still recognised. */
+        if ((size_t)(end - s) < 3) {
+            memcpy(tail, s, (size_t)(end - s));
+            at = tail;
+        }
+        if ((k = cv_space_len(at))) {
+            pending_space = o != out;
+            s += k;
+            continue;
+        }
+        if ((k = invisible_len(at))) {
+            s += k;
+            continue;
         }
         if (pending_space) {
             *o++ = ' ';
@@ -158,7 +164,7 @@ int cv_parse_ll(const char *s, long long *out)
         return -1;
     errno = 0;
     v = strtoll(s, &end, 10);
-    if (errno || *end || end == s || *s == ' ' || *s == '\t')
+    if (errno || *end || end == s || cv_space_len(s))
         return -1;
     *out = v;
     return 0;
