@@ -117,6 +117,31 @@ local function images(page)
   return list
 end
 
+-- Sold markers on a vehicle page.  Related-vehicle carousels reuse the
+-- list tiles, sold ribbons included, so a marker inside another car's tile
+-- (or inside the carousel) says nothing about this car.
+local SOLD_MARKS = { ".sold-badge", ".vlp-ribbon.sold", ".cam-sold-vdp" }
+local OTHER_CARS = {
+  ".related-vehicles", "a.inventory-item", "article.vehicle-grid__item",
+  "a.vehicle-grid__link", "div.cam-vehicle-block", "a.motorcar-inventory-link",
+}
+
+local function has_own_sold_mark(page)
+  local foreign = {}
+  for _, scope in ipairs(OTHER_CARS) do
+    for _, mark in ipairs(SOLD_MARKS) do foreign[#foreign + 1] = scope .. " " .. mark end
+  end
+  foreign = page:css(table.concat(foreign, ", "))
+  for _, m in ipairs(page:css(table.concat(SOLD_MARKS, ", "))) do
+    local own = true
+    for _, f in ipairs(foreign) do
+      if m == f then own = false; break end
+    end
+    if own then return true end
+  end
+  return false
+end
+
 local function vehicle_page(page)
   local ld = page:jsonld("Vehicle")[1] or {}
   local offers = type(ld.offers) == "table" and ld.offers or {}
@@ -130,7 +155,7 @@ local function vehicle_page(page)
   local price_node = page:first(".vdp-price")
   local price_text = price_node and price_node:text() or nil
   local sold = (price_node and price_node:has_class("sold"))
-      or page:first(".sold-badge, .vlp-ribbon.sold, .cam-sold-vdp") ~= nil
+      or has_own_sold_mark(page)
       or (offers.availability and offers.availability:match("SoldOut") ~= nil)
 
   local record = {
@@ -185,6 +210,8 @@ local function business(page)
     state = loc.state,
     country = loc.state and "US" or nil,
     phone = page:text("footer .phone, .site-footer .phone"),
+    -- the "Find us on CLASSIC.COM" footer badge links the dealer's profile
+    classic_com_profile = page:attr("footer a[href*='classic.com/s/']", "href"),
     logo_url = page:attr("header a.logo img", "src"),
     favicon_url = page:attr("link[rel~='icon']", "href"),
     inventory_url = inventory,
@@ -202,7 +229,11 @@ local function list_page(page)
   end
   for _, a in ipairs(page:css("ul.pagination a[href]")) do
     local href = page:resolve(a:attr("href"))
-    if same_site(page, href) then page:follow(href, { kind = "list" }) end
+    if same_site(page, href) then
+      -- "?page=1" is the list itself under a second URL: follow the list
+      href = href:gsub("([?&])page=1&", "%1"):gsub("[?&]page=1$", "")
+      page:follow(href, { kind = "list" })
+    end
   end
   -- from the homepage or any list: the inventory and sold lists
   for _, a in ipairs(page:css("nav a[href], header a[href]")) do

@@ -166,6 +166,13 @@ static void gallery(const struct cv_api *cv, struct cv_page *page, struct cv_rec
         cv->add(r, "images", url);
         added++;
     }
+    /* A gallery attribute that does not hold a JSON array (cut off or
+     * mangled on the way) loses every photo but the hero: say so at the
+     * default log level, since the core reports unreadable JSON only as
+     * info and the record would otherwise look complete. */
+    if (g && !json_is_array(items))
+        cv->log(page, CV_LOG_WARN, "gallery JSON (data-gallery-items) is unreadable; "
+                "falling back to the og:image");
     if (!added) {
         /* No gallery JSON: the hero image is better than nothing. */
         const char *og = cv->attr(page, cv->css_first(page, NULL, "meta[property='og:image']"), "content");
@@ -281,6 +288,28 @@ static void essentials(const struct cv_api *cv, struct cv_page *page, struct cv_
     }
 }
 
+/* The sale date as the page gives it.  BaT states the end in Pacific time
+ * ("March 14, 2025 at 7:12 PM PT"): an auction that ends in the evening
+ * there ends on the next day in UTC, so the day of the data-ends Unix time
+ * would be one day late.  The Unix time is only the fallback, for a text
+ * that is not a date. */
+static void sale_date(const struct cv_api *cv, struct cv_page *page, struct cv_record *r)
+{
+    struct cv_node *ended = cv->css_first(page, NULL, "table#listing-bid [data-ends]");
+    const char *text = cv->text(page, ended);
+    const char *at = text ? strstr(text, " at ") : NULL;
+    char day[64];
+
+    if (text && *text && strlen(text) < sizeof(day)) {
+        snprintf(day, sizeof(day), "%.*s", at ? (int)(at - text) : (int)strlen(text), text);
+        if (cv->parse_date(day) != -1) {
+            cv->set(r, "sale_date", day);
+            return;
+        }
+    }
+    cv->set(r, "sale_date", cv->attr(page, ended, "data-ends"));
+}
+
 /* The result table: status, prices, buyer, end time, bids. */
 static void result(const struct cv_api *cv, struct cv_page *page, struct cv_record *r)
 {
@@ -341,8 +370,7 @@ static void result(const struct cv_api *cv, struct cv_page *page, struct cv_reco
     if (status) {
         cv->set(r, "listing_status", status);
         if (!strcmp(status, "sold"))
-            cv->set(r, "sale_date", cv->xpath_string(page, NULL,
-                "string((//table[@id='listing-bid']//*[@data-ends])[1]/@data-ends)"));
+            sale_date(cv, page, r);
     }
 }
 
