@@ -48,9 +48,17 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
         }
         urls[nurls++] = u;
     }
-    for (size_t i = 0; !nurls && i < src->start_urls.n; i++)
-        if ((urls[i] = cv_url_canonical(src->start_urls.items[i], NULL)))
-            nurls = i + 1;
+    if (cl->npos == 1) {
+        for (size_t i = 0; i < src->start_urls.n; i++) {
+            char *u = cv_url_canonical(src->start_urls.items[i], NULL);
+            if (!u) {
+                cv_log(&rt->log, CV_LOG_WARN, "source %s: start URL '%s' is not an http(s) URL; "
+                       "skipped", src->name, src->start_urls.items[i]);
+                continue;
+            }
+            urls[nurls++] = u;
+        }
+    }
     if (!nurls) {
         rc = cv_usage_error(rt, &cv_cmd_crawl, "source '%s' has no start URLs; give one", src->name);
         goto out;

@@ -39,6 +39,7 @@ struct req {
     int is_robots;
     unsigned attempts, retries, waits, redirects;
     long long not_before;      /* monotonic ms */
+    char *fetch_url;           /* what was actually requested (after --map-origin) */
     CURL *easy;
     struct curl_slist *headers;
     struct cv_buf body;
@@ -111,6 +112,7 @@ static void req_free(struct req *r)
     cv_buf_free(&r->body);
     cv_free(r->url);
     cv_free(r->requested);
+    cv_free(r->fetch_url);
     cv_free(r);
 }
 
@@ -367,8 +369,10 @@ static int start(struct cv_fetcher *f, struct req *r)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);    /* each hop goes through the policy */
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-                     (curl_off_t)(r->is_robots ? ROBOTS_MAX_BYTES : o->max_bytes));
+    /* robots.txt is cut at its limit and read anyway (RFC 9309), so only
+     * pages are refused up front on their Content-Length */
+    if (!r->is_robots)
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
         curl_easy_cleanup(e);
@@ -377,7 +381,8 @@ static int start(struct cv_fetcher *f, struct req *r)
     }
     cv_log(&f->rt->log, CV_LOG_DEBUG, "GET %s%s%s", r->url, strcmp(fetch_url, r->url) ? " via " : "",
            strcmp(fetch_url, r->url) ? fetch_url : "");
-    cv_free(fetch_url);
+    cv_free(r->fetch_url);
+    r->fetch_url = fetch_url;
     r->easy = e;
     r->attempts++;
     r->next = f->running;
@@ -422,27 +427,33 @@ static long long retry_after_ms(CURL *e)
     return secs < 0 ? 0 : secs * 1000;
 }
 
+/*
+ * A bot-challenge page instead of the page asked for.  Cloudflare marks
+ * its challenges with "cf-mitigated: challenge"; otherwise the markers
+ * count only on refusal statuses, because Cloudflare also injects
+ * /cdn-cgi/challenge-platform/ scripts into perfectly normal 200 pages.
+ * A 200 is a challenge only when it is the interstitial itself.
+ */
 static int is_challenge(CURL *e, long status, const struct cv_buf *body)
 {
-    static const char *const strong[] = {
+    static const char *const markers[] = {
         "_cf_chl_opt", "challenge-platform", "cf-browser-verification",
-        "captcha-delivery.com", "px-captcha",
+        "captcha-delivery.com", "px-captcha", "<title>Just a moment...</title>",
+        "Attention Required! | Cloudflare",
     };
-    static const char *const weak[] = {"<title>Just a moment...</title>", "Attention Required! | Cloudflare"};
     struct curl_header *h;
     const char *text = cv_buf_str(body);
 
     if (curl_easy_header(e, "cf-mitigated", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
         !cv_ascii_casecmp(h->value, "challenge"))
         return 1;
-    for (size_t i = 0; i < sizeof(strong) / sizeof(strong[0]); i++)
-        if (strstr(text, strong[i]))
-            return 1;
-    if (status == 403 || status == 503)
-        for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
-            if (strstr(text, weak[i]))
+    if (status == 403 || status == 429 || status == 503) {
+        for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+            if (strstr(text, markers[i]))
                 return 1;
-    return 0;
+        return 0;
+    }
+    return strstr(text, "<title>Just a moment...</title>") && strstr(text, "_cf_chl_opt");
 }
 
 static void requeue(struct cv_fetcher *f, struct req *r, long long delay, int front)
@@ -482,9 +493,11 @@ static void retry_error(struct cv_fetcher *f, struct req *r, long status, long l
     requeue(f, r, delay, 0);
 }
 
-/* 429, 403, challenges: the host wants us slower.  Not a failure. */
+/* 429, 403, challenges: the host wants us slower.  Not a failure: the
+ * host waits (and pauses after repeated refusals) and the URL is tried
+ * again, up to max_waits times. */
 static void slow_down(struct cv_fetcher *f, struct req *r, long status, long long ra,
-                      const char *why)
+                      const char *why, long max_waits)
 {
     const struct cv_options *o = &f->rt->opt;
     struct host *h = r->host;
@@ -495,8 +508,11 @@ static void slow_down(struct cv_fetcher *f, struct req *r, long status, long lon
                "--retry-max-ms", why, ra / 1000);
         return;
     }
-    if (r->waits >= (unsigned)o->max_waits) {
-        report(f, r, CV_ERATELIMIT, status, "%s (still refused after %u waits)", why, r->waits);
+    if (r->waits >= (unsigned)max_waits) {
+        if (status == 403 && max_waits < o->max_waits)
+            report(f, r, CV_EHTTP, status, "%s (forbidden, also after a wait)", why);
+        else
+            report(f, r, CV_ERATELIMIT, status, "%s (still refused after %u waits)", why, r->waits);
         return;
     }
     r->waits++;
@@ -522,11 +538,44 @@ static void slow_down(struct cv_fetcher *f, struct req *r, long status, long lon
     requeue(f, r, 0, 1);
 }
 
+/*
+ * The real URL a Location header points to.  Real sites answer in real
+ * space (absolute, or relative to the real URL); a mirror behind
+ * --map-origin may answer in its own space ("/host/path/" relative to
+ * what was fetched).  The mirror reading wins only when it maps back to
+ * the same real host, the one case where the two cannot be confused.
+ */
+static char *redirect_target(struct cv_fetcher *f, struct req *r, const char *location)
+{
+    const struct cv_options *o = &f->rt->opt;
+    char *fetched_abs = r->fetch_url ? cv_url_resolve(r->fetch_url, location) : NULL;
+    char *mirror = fetched_abs ? cv_map_reverse(o->map, o->nmap, fetched_abs) : NULL;
+    char *real = NULL, *canon;
+
+    if (mirror) {
+        char *a = cv_url_origin(mirror), *b = cv_url_origin(r->url);
+        /* an absolute URL into the mirror is unambiguous; a relative one
+         * is read in mirror space only if it stays on the same host */
+        if (strstr(location, "://") || (a && b && !strcmp(a, b)))
+            real = mirror;
+        cv_free(a);
+        cv_free(b);
+    }
+    if (!real) {
+        cv_free(mirror);
+        real = cv_url_resolve(r->url, location);
+    }
+    cv_free(fetched_abs);
+    canon = real ? cv_url_canonical(real, NULL) : NULL;
+    cv_free(real);
+    return canon;
+}
+
 static void follow_redirect(struct cv_fetcher *f, struct req *r, long status)
 {
     const struct cv_options *o = &f->rt->opt;
     struct curl_header *hdr;
-    char *target = NULL, *canon = NULL;
+    char *canon;
     struct host *h;
 
     if (curl_easy_header(r->easy, "Location", 0, CURLH_HEADER, -1, &hdr) != CURLHE_OK) {
@@ -537,12 +586,7 @@ static void follow_redirect(struct cv_fetcher *f, struct req *r, long status)
         report(f, r, CV_EREDIRECT, status, "more than %ld redirects", o->max_redirects);
         return;
     }
-    /* Targets are real URLs; a test server may answer in mapped form. */
-    target = cv_map_reverse(o->map, o->nmap, hdr->value);
-    if (!target)
-        target = cv_url_resolve(r->url, hdr->value);
-    canon = target ? cv_url_canonical(target, NULL) : NULL;
-    cv_free(target);
+    canon = redirect_target(f, r, hdr->value);
     if (!canon) {
         report(f, r, CV_ESCHEME, status, "redirect to '%s', which is not an http(s) URL", hdr->value);
         return;
@@ -605,6 +649,11 @@ static void finish(struct cv_fetcher *f, struct req *r, CURLcode code)
     f->stats.bytes += r->body.len;
 
     if (code != CURLE_OK) {
+        if (r->too_big && r->is_robots && status >= 200 && status < 300) {
+            /* RFC 9309: a robots.txt past the limit is read up to the limit */
+            report(f, r, CV_OK, status, NULL);
+            return;
+        }
         if (r->too_big || code == CURLE_FILESIZE_EXCEEDED) {
             report(f, r, CV_ETOOBIG, status, "response larger than --max-bytes (%ld)",
                    f->rt->opt.max_bytes);
@@ -623,7 +672,7 @@ static void finish(struct cv_fetcher *f, struct req *r, CURLcode code)
         return;
     }
     if (is_challenge(r->easy, status, &r->body)) {
-        slow_down(f, r, status, ra, "bot challenge page");
+        slow_down(f, r, status, ra, "bot challenge page", f->rt->opt.max_waits);
         return;
     }
     if (status >= 200 && status < 300) {
@@ -632,8 +681,16 @@ static void finish(struct cv_fetcher *f, struct req *r, CURLcode code)
         return;
     }
     snprintf(why, sizeof(why), "HTTP %ld", status);
+    if (r->is_robots && status >= 400 && status < 500 && status != 429) {
+        /* RFC 9309: robots.txt "unavailable" (4xx) means no restrictions */
+        report(f, r, CV_EHTTP, status, "%s", why);
+        return;
+    }
+    /* A 403 may be a WAF slowing us down or a page that is simply
+     * forbidden: it counts towards pausing the host, and the URL gets one
+     * more try after the wait, not --max-waits of them. */
     if (status == 429 || status == 403)
-        slow_down(f, r, status, ra, why);
+        slow_down(f, r, status, ra, why, status == 403 ? 1 : f->rt->opt.max_waits);
     else if (status >= 500 || status == 408)
         retry_error(f, r, status, ra, why);
     else

@@ -25,7 +25,7 @@ static const struct cv_optdef global_opts[] = {
     {"output", 0, 1, "FMT", "how records print on stdout: jsonl, table or none"},
     {"dry-run", 'n', 0, NULL, "fetch and extract, write nothing"},
     {"verbose", 'v', 0, NULL, "more logging on stderr (repeatable)"},
-    {"quiet", 'q', 0, NULL, "less logging on stderr"},
+    {"quiet", 'q', 0, NULL, "less logging on stderr: -q warnings and errors, -qq errors"},
     {"timeout-ms", 0, 1, "N", "give up on a response after N ms (default 30000)"},
     {"connect-timeout-ms", 0, 1, "N", "give up connecting after N ms (default 10000)"},
     {"max-bytes", 0, 1, "N", "largest response body accepted, bytes (default 10485760)"},
@@ -135,8 +135,8 @@ void cv_options_free(struct cv_options *o)
     memset(o, 0, sizeof(*o));
 }
 
-/* Non-negative integer with an optional K/M/G suffix (powers of 1024). */
-static int parse_count(const char *s, long min, long max, long *out)
+/* An integer; byte counts may carry a K/M/G suffix (powers of 1024). */
+static int parse_count(const char *s, int bytes, long min, long max, long *out)
 {
     char *end;
     long long v;
@@ -147,7 +147,7 @@ static int parse_count(const char *s, long min, long max, long *out)
     v = strtoll(s, &end, 10);
     if (errno || end == s)
         return -1;
-    switch (*end) {
+    switch (bytes ? *end : '\0') {
     case 'k': case 'K': v *= 1024; end++; break;
     case 'm': case 'M': v *= 1024 * 1024; end++; break;
     case 'g': case 'G': v *= 1024LL * 1024 * 1024; end++; break;
@@ -206,16 +206,18 @@ struct long_opt {
     const char *name;
     size_t offset;
     long min, max;
+    int bytes;       /* a size: K/M/G suffixes allowed */
 };
 
-#define LONG_OPT(n, field, lo, hi) {n, offsetof(struct cv_options, field), lo, hi}
+#define LONG_OPT(n, field, lo, hi) {n, offsetof(struct cv_options, field), lo, hi, 0}
+#define SIZE_OPT(n, field, lo, hi) {n, offsetof(struct cv_options, field), lo, hi, 1}
 
 static const struct long_opt long_opts[] = {
     LONG_OPT("delay-ms", delay_ms, 0, 86400000L),
     LONG_OPT("concurrency", concurrency, 1, 1024),
     LONG_OPT("timeout-ms", timeout_ms, 1, 86400000L),
     LONG_OPT("connect-timeout-ms", connect_timeout_ms, 1, 86400000L),
-    LONG_OPT("max-bytes", max_bytes, 1024, 1L << 30),
+    SIZE_OPT("max-bytes", max_bytes, 1024, 1L << 30),
     LONG_OPT("max-redirects", max_redirects, 0, 50),
     LONG_OPT("retries", retries, 0, 100),
     LONG_OPT("retry-base-ms", retry_base_ms, 0, 3600000L),
@@ -224,7 +226,7 @@ static const struct long_opt long_opts[] = {
     LONG_OPT("host-pause-ms", host_pause_ms, 0, 86400000L),
     LONG_OPT("max-waits", max_waits, 0, 1000),
     LONG_OPT("lua-instructions", lua_instructions, 1000, 1L << 40),
-    LONG_OPT("lua-memory", lua_memory, 1L << 20, 1L << 34),
+    SIZE_OPT("lua-memory", lua_memory, 1L << 20, 1L << 34),
 };
 
 int cv_options_set(struct cv_options *o, const char *name, const char *value,
@@ -235,7 +237,7 @@ int cv_options_set(struct cv_options *o, const char *name, const char *value,
     for (size_t i = 0; i < sizeof(long_opts) / sizeof(long_opts[0]); i++) {
         if (strcmp(name, long_opts[i].name))
             continue;
-        if (parse_count(value, long_opts[i].min, long_opts[i].max,
+        if (parse_count(value, long_opts[i].bytes, long_opts[i].min, long_opts[i].max,
                         (long *)((char *)o + long_opts[i].offset)) < 0) {
             snprintf(errbuf, errlen, "--%s: '%s' is not a number from %ld to %ld",
                      name, value ? value : "", long_opts[i].min, long_opts[i].max);
@@ -243,10 +245,17 @@ int cv_options_set(struct cv_options *o, const char *name, const char *value,
         }
         return 0;
     }
-    if (!strcmp(name, "db"))
-        return set_string(&o->db_url, value);
-    if (!strcmp(name, "config"))
-        return set_string(&o->config_file, value);
+    if (!strcmp(name, "db") || !strcmp(name, "config")) {
+        if (!value || !*value) {
+            snprintf(errbuf, errlen, "%s needs a value", name);
+            return -1;
+        }
+        if (set_string(!strcmp(name, "db") ? &o->db_url : &o->config_file, value) < 0) {
+            snprintf(errbuf, errlen, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
     if (!strcmp(name, "user-agent")) {
         if (!value || !*value || strpbrk(value, "\r\n")) {
             snprintf(errbuf, errlen, "--user-agent: give a one-line, non-empty string");
@@ -272,7 +281,6 @@ int cv_options_set(struct cv_options *o, const char *name, const char *value,
                      value ? value : "");
             return -1;
         }
-        o->output_set = 1;
         return 0;
     }
     if (!strcmp(name, "dry-run") || !strcmp(name, "no-robots")) {
@@ -286,17 +294,17 @@ int cv_options_set(struct cv_options *o, const char *name, const char *value,
             o->robots = !flag;
         return 0;
     }
-    if (!strcmp(name, "verbose")) {
-        long n = 1;
-        if (value && parse_count(value, 0, 5, &n) < 0) {
-            snprintf(errbuf, errlen, "verbose: '%s' is not a level from 0 to 5", value);
+    /* On the command line -v and -q repeat; in a config file they take
+     * true/false ("verbose = true" is -v). */
+    if (!strcmp(name, "verbose") || !strcmp(name, "quiet")) {
+        if (parse_bool(value, &flag) < 0) {
+            snprintf(errbuf, errlen, "%s: '%s' is not true or false", name, value);
             return -1;
         }
-        o->verbosity = value ? (int)n : o->verbosity + 1;
-        return 0;
-    }
-    if (!strcmp(name, "quiet")) {
-        o->verbosity = -1;
+        if (flag && !strcmp(name, "verbose"))
+            o->verbosity = o->verbosity < 0 ? 1 : o->verbosity + 1;
+        else if (flag)
+            o->verbosity = o->verbosity > 0 ? -1 : o->verbosity - 1;
         return 0;
     }
     snprintf(errbuf, errlen, "unknown option '%s'", name);
@@ -369,7 +377,8 @@ int cv_options_read_env(struct cv_options *o, char *errbuf, size_t errlen)
 {
     const char *v;
 
-    if ((v = getenv("DATABASE_URL")) && *v && set_string(&o->db_url, v) < 0)
+    /* --db, from the command line or the config file, beats DATABASE_URL */
+    if (!o->db_url && (v = getenv("DATABASE_URL")) && *v && set_string(&o->db_url, v) < 0)
         goto oom;
     if ((v = getenv("CARVEST_PLUGIN_PATH")) && *v &&
         cv_strlist_add_path(&o->source_dirs, "plugins:", v) < 0)

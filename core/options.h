@@ -38,7 +38,6 @@ struct cv_options {
      * "rules:DIR", so a later directory of either kind wins. */
     struct cv_strlist source_dirs;
     enum cv_output output;
-    int output_set;               /* --output given (commands may pick another default) */
     int dry_run;
     int verbosity;                /* 0 default, >0 -v, <0 -q */
     long timeout_ms;

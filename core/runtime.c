@@ -44,7 +44,7 @@ int cv_runtime_init(struct cv_runtime *rt)
 
     memset(rt, 0, sizeof(*rt));
     cv_options_init(&rt->opt);
-    cv_log_init(&rt->log, stderr, CV_LOG_WARN);
+    cv_log_init(&rt->log, stderr, CV_LOG_INFO);
     cv_html_init();
     rt->xcache = cv_xcache_new(2048);
     if (!rt->xcache)
@@ -57,11 +57,14 @@ int cv_runtime_init(struct cv_runtime *rt)
     return 0;
 }
 
+/* Default: errors, warnings and notices (retries, waits, summaries);
+ * -v adds debugging (every request, every follow); -q drops notices,
+ * -qq warnings. */
 void cv_runtime_apply_options(struct cv_runtime *rt)
 {
-    int level = CV_LOG_WARN + rt->opt.verbosity;
+    int level = CV_LOG_INFO + rt->opt.verbosity;
 
-    if (rt->opt.verbosity < 0)
+    if (level < CV_LOG_ERROR)
         level = CV_LOG_ERROR;
     if (level > CV_LOG_DEBUG)
         level = CV_LOG_DEBUG;
