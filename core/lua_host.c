@@ -36,6 +36,7 @@
 
 #define PAGE_MT "carvest.page"
 #define NODE_MT "carvest.node"
+#define BOX_MT "carvest.box"
 
 struct cv_lua_rule {
     lua_State *L;
@@ -44,6 +45,7 @@ struct cv_lua_rule {
     int extract_ref;           /* registry reference to extract() */
     size_t used;               /* bytes the state holds */
     size_t limit;              /* allocations fail beyond this */
+    int over_limit;            /* an allocation was refused for the limit */
     long mem_per_page;
     long long icount;          /* instructions run on this page */
     long long ilimit;
@@ -77,8 +79,10 @@ static void *rule_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         r->used -= old;
         return NULL;
     }
-    if (nsize > old && r->used + (nsize - old) > r->limit)
+    if (nsize > old && r->used + (nsize - old) > r->limit) {
+        r->over_limit = 1;
         return NULL;   /* Lua turns this into a "not enough memory" error */
+    }
     p = cv_realloc(ptr, nsize);
     if (!p)
         return NULL;
@@ -92,14 +96,22 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 
     (void)ar;
     r->icount += HOOK_EVERY;
-    if (r->icount > r->ilimit)
-        luaL_error(L, "instruction limit exceeded (%I per page); the rule may loop forever",
-                   (lua_Integer)r->ilimit);
+    if (r->icount > r->ilimit) {
+        /* From now on every instruction fails, so a pcall in the rule
+         * cannot catch the error and loop on. */
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+        /* Not located here (level 1 would be the caller): the message
+         * handler names the line that was running. */
+        lua_pushfstring(L, "instruction limit exceeded (%I per page); the rule may loop forever",
+                        (lua_Integer)r->ilimit);
+        lua_error(L);
+    }
 }
 
 static void arm_limits(struct cv_lua_rule *r)
 {
     r->icount = 0;
+    r->over_limit = 0;
     r->limit = r->used + (size_t)r->mem_per_page;
     lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
@@ -200,6 +212,48 @@ static int safe_load(lua_State *L)
     return 1;
 }
 
+/*
+ * Lua runs two kinds of rule code with hooks off, out of reach of the
+ * instruction limit: finalizers, and the message handler of an error
+ * raised by a hook (the limit's own).  So metatables may not carry __gc
+ * (Lua only honours a __gc present when setmetatable is called), and
+ * xpcall calls its handler once the error has unwound.
+ */
+static int safe_setmetatable(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, lua_type(L, 2) == LUA_TNIL || lua_type(L, 2) == LUA_TTABLE, 2,
+                     "nil or table");
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc finalizers are not allowed in rules");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));   /* the real setmetatable */
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int safe_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2);                     /* f msgh true f args... */
+    if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK)
+        return lua_gettop(L) - 2;            /* true, results... */
+    lua_pushvalue(L, 2);
+    lua_insert(L, -2);
+    lua_pcall(L, 1, 1, 0);                   /* msgh(error), or the handler's error */
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
 static int sandbox_print(lua_State *L)
 {
     struct cv_lua_rule *r = rule_of(L);
@@ -231,9 +285,28 @@ static int strict_newindex(lua_State *L)
     return luaL_error(L, "assignment to undeclared global '%s' (use 'local')", lua_tostring(L, 2));
 }
 
+/* rawset() once globals are locked: anything but the global table. */
+static int locked_rawset(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    lua_pushglobaltable(L);
+    if (lua_rawequal(L, 1, -1))
+        return luaL_error(L, "rawset on the global table: globals are locked (use 'local')");
+    lua_pop(L, 1);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+/* After the rule file has run, its globals are fixed: reading an unknown
+ * one or creating one is an error (a typo, most of the time). */
 static void lock_globals(lua_State *L)
 {
     lua_pushglobaltable(L);
+    lua_pushcfunction(L, locked_rawset);
+    lua_setfield(L, -2, "rawset");
     lua_newtable(L);
     lua_pushcfunction(L, strict_index);
     lua_setfield(L, -2, "__index");
@@ -268,6 +341,11 @@ static void open_safe_libs(lua_State *L)
     }
     lua_pushcfunction(L, safe_load);
     lua_setglobal(L, "load");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, safe_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
+    lua_pushcfunction(L, safe_xpcall);
+    lua_setglobal(L, "xpcall");
     lua_pushcfunction(L, sandbox_print);
     lua_setglobal(L, "print");
     /* string.dump makes bytecode; the string metatable must stay ours. */
@@ -347,6 +425,46 @@ static void push_json_or_nil(lua_State *L, json_t *v)
         push_json(L, v, 0);
     else
         lua_pushnil(L);
+}
+
+/* A C allocation anchored on the Lua stack: if converting it raises an
+ * error (JSON nested too deeply, the memory limit), the GC frees it. */
+struct box {
+    void *ptr;
+    void (*release)(void *);
+};
+
+static int box_gc(lua_State *L)
+{
+    struct box *b = luaL_checkudata(L, 1, BOX_MT);
+
+    if (b->ptr)
+        b->release(b->ptr);
+    b->ptr = NULL;
+    return 0;
+}
+
+static struct box *push_box(lua_State *L, void (*release)(void *))
+{
+    struct box *b = lua_newuserdatauv(L, sizeof(*b), 0);
+
+    b->ptr = NULL;
+    b->release = release;
+    luaL_setmetatable(L, BOX_MT);
+    return b;
+}
+
+/* Free now what the box holds; the box itself stays until collected. */
+static void box_done(struct box *b)
+{
+    if (b->ptr)
+        b->release(b->ptr);
+    b->ptr = NULL;
+}
+
+static void release_json(void *v)
+{
+    json_decref(v);
 }
 
 /* --- page and node objects ---------------------------------------------------- */
@@ -587,8 +705,9 @@ static void emit_field(lua_State *L, struct cv_page *p, struct cv_record *r, con
             lua_rawgeti(L, -1, i);
             if (lua_type(L, -1) == LUA_TSTRING)
                 cv_page_add(r, field, lua_tostring(L, -1));
-            else if (!lua_isnil(L, -1) && lua_touserdata(L, -1) != NULL)
-                cv_page_fail(p, "%s: list items must be strings", field);
+            else if (!lua_isnil(L, -1) && !(lua_islightuserdata(L, -1) && !lua_touserdata(L, -1)))
+                cv_page_fail(p, "%s: list items must be strings, not a %s", field,
+                             luaL_typename(L, -1));
             lua_pop(L, 1);
         }
         break;
@@ -642,6 +761,8 @@ static int page_emit(lua_State *L)
     if (!r)
         return raise_page_error(L, p, "emit failed");
     n = cv_record_field_names(type, names, sizeof(names) / sizeof(names[0]));
+    if (n > sizeof(names) / sizeof(names[0]))
+        return luaL_error(L, "emit: more record fields than the Lua host handles");
     for (size_t i = 1; i < n && !p->error; i++) {   /* names[0] is "type" */
         lua_getfield(L, 2, names[i]);
         emit_field(L, p, r, names[i]);
@@ -851,6 +972,13 @@ static void register_types(lua_State *L)
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
+
+    luaL_newmetatable(L, BOX_MT);
+    lua_pushcfunction(L, box_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
 }
 
 /* --- the cv library --------------------------------------------------------- */
@@ -976,37 +1104,42 @@ static int cv_json(lua_State *L)
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
     char err[256];
-    json_t *v = cv_json_lenient(text, len, err, sizeof(err));
+    struct box *b = push_box(L, release_json);
 
-    if (!v) {
+    b->ptr = cv_json_lenient(text, len, err, sizeof(err));
+    if (!b->ptr) {
         lua_pushnil(L);
         lua_pushstring(L, err);
         return 2;
     }
-    push_json(L, v, 0);
-    json_decref(v);
+    push_json(L, b->ptr, 0);
+    box_done(b);
     return 1;
 }
 
 static int cv_squash_text(lua_State *L)
 {
-    char *s = cv_squash(luaL_checkstring(L, 1));
+    const char *text = luaL_checkstring(L, 1);
+    struct box *b = push_box(L, cv_free);
 
-    if (!s)
+    b->ptr = cv_squash(text);
+    if (!b->ptr)
         return luaL_error(L, "not enough memory");
-    lua_pushstring(L, s);
-    cv_free(s);
+    lua_pushstring(L, b->ptr);
+    box_done(b);
     return 1;
 }
 
 static int cv_url_join(lua_State *L)
 {
-    char *abs = cv_url_resolve(luaL_checkstring(L, 1), luaL_checkstring(L, 2));
-    char *canon = abs ? cv_url_canonical(abs, NULL) : NULL;
+    const char *base = luaL_checkstring(L, 1), *href = luaL_checkstring(L, 2);
+    struct box *b = push_box(L, cv_free);
+    char *abs = cv_url_resolve(base, href);
 
-    push_opt_string(L, canon);
+    b->ptr = abs ? cv_url_canonical(abs, NULL) : NULL;
     cv_free(abs);
-    cv_free(canon);
+    push_opt_string(L, b->ptr);
+    box_done(b);
     return 1;
 }
 
@@ -1058,12 +1191,20 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf, si
     return 0;
 }
 
+/* tbl[key] without metamethods: the host reads the rule's table outside
+ * any protected call, where a rule's __index must not run. */
+static int raw_field(lua_State *L, int tbl, const char *key)
+{
+    lua_pushstring(L, key);
+    return lua_rawget(L, tbl);
+}
+
 static int string_list(lua_State *L, int tbl, const char *key, struct cv_strlist *out,
                        const char *path, char *errbuf, size_t errlen)
 {
     int rc = 0;
 
-    lua_getfield(L, tbl, key);
+    raw_field(L, tbl, key);
     if (lua_isnil(L, -1))
         goto out;
     if (!lua_istable(L, -1)) {
@@ -1097,7 +1238,7 @@ static int opt_string(lua_State *L, int tbl, const char *key, char **out, const 
 {
     int rc = 0;
 
-    lua_getfield(L, tbl, key);
+    raw_field(L, tbl, key);
     if (lua_isnil(L, -1)) {
         *out = dflt ? cv_strdup(dflt) : NULL;
     } else if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) {
@@ -1137,8 +1278,12 @@ static int read_registration(struct cv_lua_rule *r, struct cv_source_entry *e,
         for (size_t i = 0; lua_type(L, -1) == LUA_TSTRING && i < sizeof(known) / sizeof(known[0]); i++)
             ok |= !strcmp(lua_tostring(L, -1), known[i]);
         if (!ok) {
-            snprintf(errbuf, errlen, "%s: rule table: unknown field '%s'", r->path,
-                     lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+            if (lua_type(L, -1) == LUA_TSTRING)
+                snprintf(errbuf, errlen, "%s: rule table: unknown field '%s'", r->path,
+                         lua_tostring(L, -1));
+            else
+                snprintf(errbuf, errlen, "%s: rule table: unexpected %s key (fields are "
+                         "name = value)", r->path, luaL_typename(L, -1));
             lua_pop(L, 1);
             return -1;
         }
@@ -1156,7 +1301,7 @@ static int read_registration(struct cv_lua_rule *r, struct cv_source_entry *e,
         string_list(L, tbl, "fingerprints", &e->fingerprints, r->path, errbuf, errlen) < 0 ||
         string_list(L, tbl, "start_urls", &e->start_urls, r->path, errbuf, errlen) < 0)
         return -1;
-    lua_getfield(L, tbl, "delay_ms");
+    raw_field(L, tbl, "delay_ms");
     if (!lua_isnil(L, -1)) {
         if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > 86400000) {
             snprintf(errbuf, errlen, "%s: rule table: 'delay_ms' must be a whole number of ms", r->path);
@@ -1166,7 +1311,7 @@ static int read_registration(struct cv_lua_rule *r, struct cv_source_entry *e,
         e->delay_ms = (unsigned)lua_tointeger(L, -1);
     }
     lua_pop(L, 1);
-    lua_getfield(L, tbl, "extract");
+    raw_field(L, tbl, "extract");
     if (!lua_isfunction(L, -1)) {
         snprintf(errbuf, errlen, "%s: rule table: 'extract' must be a function(page)", r->path);
         lua_pop(L, 1);
@@ -1182,6 +1327,7 @@ struct cv_lua_rule *cv_lua_load(const char *path, const struct cv_lua_limits *li
     struct cv_lua_rule *r = cv_calloc(1, sizeof(*r));
     char *src = NULL;
     size_t len;
+    int rc;
 
     if (!r) {
         snprintf(errbuf, errlen, "out of memory");
@@ -1210,12 +1356,17 @@ struct cv_lua_rule *cv_lua_load(const char *path, const struct cv_lua_limits *li
     register_types(r->L);
     open_cv(r->L);
     arm_limits(r);
-    if (luaL_loadbufferx(r->L, src, len, r->chunkname, "t") != LUA_OK ||
-        protected_call(r->L, 0, 1) != LUA_OK) {
+    rc = luaL_loadbufferx(r->L, src, len, r->chunkname, "t");
+    if (rc == LUA_OK)
+        rc = protected_call(r->L, 0, 1);
+    if (rc != LUA_OK) {
         const char *msg = lua_tostring(r->L, -1);
         /* Syntax errors come with Lua's shortened path; show the real one. */
         snprintf(errbuf, errlen, "%s", msg ? msg : "error while loading the rule");
-        if (msg && !cv_starts_with(msg, path)) {
+        if (rc == LUA_ERRMEM && r->over_limit) {
+            snprintf(errbuf, errlen, "%s: memory limit exceeded while loading (%ld bytes, "
+                     "see --lua-memory)", path, r->mem_per_page);
+        } else if (msg && !cv_starts_with(msg, path)) {
             const char *colon = strstr(msg, ".lua:");
             snprintf(errbuf, errlen, "%s%s", colon ? path : "", colon ? colon + 4 : msg);
         }
@@ -1264,6 +1415,13 @@ int cv_lua_extract(struct cv_lua_rule *r, struct cv_page *page)
     r->page = NULL;
     if (rc != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
+        char mem[1024];
+        /* Memory errors skip the message handler: say which limit it was. */
+        if (rc == LUA_ERRMEM && r->over_limit) {
+            snprintf(mem, sizeof(mem), "%s: memory limit exceeded (%ld bytes per page, "
+                     "see --lua-memory)", r->path, r->mem_per_page);
+            msg = mem;
+        }
         /* The located message replaces whatever the page recorded first. */
         cv_free(page->error);
         page->error = cv_strdup(msg ? msg : "Lua error");

@@ -1,0 +1,4 @@
+-- no-name.lua -- test rule: the table has no name.
+return {
+  extract = function(page) end,
+}
