@@ -743,6 +743,10 @@ static int derive_from_title(struct cv_record *r, char *errbuf, size_t errlen)
     cv_parse_title(title, model, &t);
     if (!t.year)
         return 0;
+    /* A title naming another make than the source's describes something
+     * else (a comparison, a mislabelled page): take nothing from it. */
+    if (get_str(r, "make") && t.make[0] && cv_ascii_casecmp(get_str(r, "make"), t.make))
+        return 0;
     if (!cv_record_get(r, "year") && put(r, "year", json_integer(t.year), errbuf, errlen) < 0)
         return -1;
     if (!cv_record_get(r, "make") && t.make[0] && put_string(r, "make", t.make, errbuf, errlen) < 0)

@@ -102,28 +102,51 @@ static void clean_title(const char *t, char *out, size_t outlen)
         out[cut - out] = '\0';
 }
 
+/* End of s[0..end) without a "-WIDTHxHEIGHT" suffix. */
+static size_t without_dimensions(const char *s, size_t end)
+{
+    size_t i = end, h = 0, w = 0;
+
+    while (i > 0 && isdigit((unsigned char)s[i - 1])) {
+        i--;
+        h++;
+    }
+    if (!h || i == 0 || s[i - 1] != 'x')
+        return end;
+    i--;
+    while (i > 0 && isdigit((unsigned char)s[i - 1])) {
+        i--;
+        w++;
+    }
+    if (!w || i == 0 || s[i - 1] != '-')
+        return end;
+    return i - 1;
+}
+
 /* Gallery URLs come in sizes; the record wants the full-size original:
- * no query (?fit=, ?resize=), no "-scaled" and no "-WIDTHxHEIGHT" suffix. */
+ * no query (?fit=, ?resize=), no "-scaled" and no "-WIDTHxHEIGHT" suffix
+ * before the extension. */
 static void full_size_url(const char *url, char *out, size_t outlen)
 {
-    char *q, *dot, *dash;
+    size_t n = strcspn(url, "?#"), stem = n;
 
-    snprintf(out, outlen, "%s", url);
-    if ((q = strchr(out, '?')))
-        *q = '\0';
-    dot = strrchr(out, '.');
-    if (!dot || strchr(dot, '/'))
+    for (size_t i = n; i > 0 && url[i - 1] != '/'; i--)
+        if (url[i - 1] == '.') {
+            stem = i - 1;
+            break;
+        }
+    if (stem == n) {
+        snprintf(out, outlen, "%.*s", (int)n, url);
         return;
-    if (dot - out > 7 && !strncmp(dot - 7, "-scaled", 7)) {
-        memmove(dot - 7, dot, strlen(dot) + 1);
-        dot -= 7;
     }
-    dash = dot;
-    while (dash > out && (isdigit((unsigned char)dash[-1]) || dash[-1] == 'x'))
-        dash--;
-    if (dash > out && dash[-1] == '-' && dash < dot && strchr(dash, 'x') &&
-        strchr(dash, 'x') < dot && isdigit((unsigned char)dash[0]) && isdigit((unsigned char)dot[-1]))
-        memmove(dash - 1, dot, strlen(dot) + 1);
+    /* stem..n is the extension */
+    {
+        size_t ext = stem;
+        if (stem >= 7 && !strncmp(url + stem - 7, "-scaled", 7))
+            stem -= 7;
+        stem = without_dimensions(url, stem);
+        snprintf(out, outlen, "%.*s%.*s", (int)stem, url, (int)(n - ext), url + ext);
+    }
 }
 
 /* BaT's own promotional images that get mixed into galleries. */
