@@ -645,6 +645,11 @@ static void finish(struct cv_fetcher *f, struct req *r, CURLcode code)
     char why[CURL_ERROR_SIZE + 64];
 
     stop_transfer(f, r);
+    /* The gap runs from the end of this answer, not from the start of the
+     * request: whatever the latencies, the host then never sees two of
+     * our requests closer than its delay. */
+    if (r->host->next_ok < cv_now_ms() + r->host->delay_ms)
+        r->host->next_ok = cv_now_ms() + r->host->delay_ms;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
     f->stats.bytes += r->body.len;
 

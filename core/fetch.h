@@ -5,7 +5,8 @@
  * politeness and failure handling so that no source ever has to:
  *  - a global limit on requests in flight (--concurrency);
  *  - a minimum gap between two requests to one host (--delay-ms, else the
- *    source's suggestion, else 1 s), raised to robots.txt's Crawl-delay;
+ *    source's suggestion, else 1 s), raised to robots.txt's Crawl-delay,
+ *    counted from the end of one answer to the start of the next request;
  *  - robots.txt (RFC 9309) fetched once per origin and obeyed;
  *  - 5xx, 408, timeouts and connection errors retried with exponential
  *    backoff and jitter, up to --retries times per URL;

@@ -18,7 +18,7 @@ static const struct cv_optdef global_opts[] = {
     {"config", 0, 1, "FILE", "read options from FILE instead of $XDG_CONFIG_HOME/carvest/carvest.conf"},
     {"db", 0, 1, "URL", "PostgreSQL connection (else $DATABASE_URL, PG* variables, embedded default)"},
     {"map-origin", 0, 1, "FROM=TO", "fetch URLs of origin FROM from base TO, keeping the real URL (repeatable)"},
-    {"delay-ms", 0, 1, "N", "minimum gap between two requests to one host (default: per source)"},
+    {"delay-ms", 0, 1, "N", "gap between an answer and the next request to that host (default: per source)"},
     {"concurrency", 0, 1, "N", "requests in flight overall (default 4)"},
     {"plugin-path", 0, 1, "DIRS", "extra plugin directories, colon-separated"},
     {"rules-path", 0, 1, "DIRS", "extra Lua rule directories, colon-separated"},
