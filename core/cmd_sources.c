@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const struct cv_cmdopt opts[] = {
     {"json", 0, NULL, "one JSON object per line: name, kind, version, claims, path"},
@@ -47,22 +48,30 @@ static void print_json(const struct cv_source_entry *e)
     json_decref(o);
 }
 
+#define CLAIMS_WIDTH 34
+
+/* The claims that fit the column, then "+N" for the others (--json has
+ * them all). */
 static void print_row(const struct cv_source_entry *e)
 {
     json_t *claims = claims_json(e);
     char joined[512] = "";
-    size_t i, used = 0;
+    size_t i, used = 0, total = json_array_size(claims);
     json_t *c;
 
     json_array_foreach(claims, i, c) {
-        int n = snprintf(joined + used, sizeof(joined) - used, "%s%s", i ? ", " : "",
-                         json_string_value(c));
-        if (n < 0 || (size_t)n >= sizeof(joined) - used)
+        const char *s = json_string_value(c);
+        size_t room = CLAIMS_WIDTH - (i + 1 < total ? 4 : 0);
+        if (i && used + 2 + strlen(s) > room) {
+            snprintf(joined + used, sizeof(joined) - used, " +%zu", total - i);
             break;
-        used += (size_t)n;
+        }
+        used += (size_t)snprintf(joined + used, sizeof(joined) - used, "%s%s", i ? ", " : "", s);
+        if (used >= sizeof(joined) - 1)
+            break;
     }
     json_decref(claims);
-    printf("%-20s %-4s %-8s %-34s %s\n", e->name, kind_name(e), e->version,
+    printf("%-20s %-4s %-8s %-*s %s\n", e->name, kind_name(e), e->version, CLAIMS_WIDTH,
            *joined ? joined : "-", e->path);
 }
 
