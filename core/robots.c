@@ -7,6 +7,7 @@
  * sides percent-normalised the same way so that spelling cannot decide.
  */
 #include "robots.h"
+#include "url.h"
 #include "buf.h"
 #include "mem.h"
 #include "str.h"
@@ -57,66 +58,6 @@ struct parse_state {
     int group_mine, group_star;     /* the current group's User-agent lines */
     int group_has_rules;            /* the next User-agent line starts a group */
 };
-
-static int hex_val(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int is_unreserved(int c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-static int must_encode(int c)
-{
-    return c <= 0x20 || c >= 0x7f || (c && strchr("\"<>\\^`{|}", c));
-}
-
-/* RFC 9309 2.2.2: compare paths percent-normalised.  %XX of unreserved
- * characters is decoded, other escapes get upper-case hex, and bytes that
- * may not appear raw (non-ASCII, controls, space) are encoded.  Pattern and
- * path go through the same function so they meet in one form.  Same rules
- * as url.c's canonical form. */
-static int put_normalised(struct cv_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char e[3];
-
-        if (c == '%' && i + 2 < n && hex_val((unsigned char)s[i + 1]) >= 0 &&
-            hex_val((unsigned char)s[i + 2]) >= 0) {
-            int v = hex_val((unsigned char)s[i + 1]) * 16 + hex_val((unsigned char)s[i + 2]);
-
-            i += 2;
-            if (is_unreserved(v)) {
-                if (cv_buf_putc(b, (char)v) < 0)
-                    return -1;
-                continue;
-            }
-            c = (unsigned char)v;
-        } else if (c != '%' && !must_encode(c)) {
-            if (cv_buf_putc(b, (char)c) < 0)
-                return -1;
-            continue;
-        }
-        e[0] = '%';
-        e[1] = hex[c >> 4];
-        e[2] = hex[c & 15];
-        if (cv_buf_append(b, e, 3) < 0)
-            return -1;
-    }
-    return 0;
-}
 
 static int is_space(char c)
 {
@@ -175,7 +116,7 @@ static int make_rule(struct robots_rule *rule, const char *v, size_t vlen, int a
     /* "Disallow: private" is a slip for "/private"; honour what was meant */
     if ((vlen == 0 || (v[0] != '/' && v[0] != '*')) && cv_buf_putc(&b, '/') < 0)
         goto out;
-    if (put_normalised(&b, v, vlen) < 0)
+    if (cv_url_pct_normalize(&b, v, vlen) < 0)
         goto out;
     rule->prio = b.len + (size_t)rule->anchored;
     rule->pat = cv_buf_take(&b);
@@ -479,7 +420,9 @@ int cv_robots_allowed(const struct cv_robots *r, const char *path)
     n = strcspn(path, "#");
     cv_buf_init(&b, n * 3 + 4);
     /* out of memory: refusing is the polite failure */
-    if ((path[0] != '/' && cv_buf_putc(&b, '/') < 0) || put_normalised(&b, path, n) < 0)
+    /* RFC 9309 2.2.2: path and patterns meet percent-normalised, the same
+     * way canonical URLs are */
+    if ((path[0] != '/' && cv_buf_putc(&b, '/') < 0) || cv_url_pct_normalize(&b, path, n) < 0)
         goto out;
     allowed = 1;
     s = cv_buf_str(&b);

@@ -445,7 +445,7 @@ out:
 /* Append s[0..n) with percent-encoding normalised: hex in upper case, %XX of
  * unreserved characters decoded, bytes that may not appear raw encoded, and
  * a '%' that starts no escape encoded as %25 so the result is a valid URI. */
-static int put_normalised(struct cv_buf *b, const char *s, size_t n)
+int cv_url_pct_normalize(struct cv_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
 
@@ -526,7 +526,7 @@ static int put_query(struct cv_buf *b, const char *query)
 
     cv_buf_init(&nq, URL_BUF_MAX);
     /* '&' and '=' are reserved, so normalising first cannot move the splits */
-    if (put_normalised(&nq, query, strlen(query)) < 0)
+    if (cv_url_pct_normalize(&nq, query, strlen(query)) < 0)
         goto out;
     for (p = cv_buf_str(&nq); *p; p++)
         count += *p == '&';
@@ -574,7 +574,7 @@ char *cv_url_canonical(const char *url, enum cv_err *err)
         goto out;
     rc = CV_ENOMEM;
     /* RFC 3986 6.2.2: percent-encoding first, so %2E%2E is a dot segment too */
-    if (put_normalised(&np, u.path, strlen(u.path)) < 0)
+    if (cv_url_pct_normalize(&np, u.path, strlen(u.path)) < 0)
         goto out;
     path = remove_dots(cv_buf_str(&np));
     if (!path)

@@ -12,6 +12,7 @@
 #ifndef CV_URL_H
 #define CV_URL_H
 
+#include "buf.h"
 #include "err.h"
 
 #include <stddef.h>
@@ -39,6 +40,13 @@ char *cv_url_resolve(const char *base, const char *ref);
 /* Canonical form of an absolute http(s) URL (see above).  New string, or
  * NULL with *err set (err may be NULL). */
 char *cv_url_canonical(const char *url, enum cv_err *err);
+
+/* Append s[0..n) to b with percent-encoding normalised: %XX of unreserved
+ * characters decoded, other escapes in upper-case hex, bytes that may not
+ * appear raw (space, controls, non-ASCII, "<>\^`{|}) encoded.  The one
+ * definition shared by canonical URLs and robots.txt matching, so both
+ * see a path the same way.  0, or -1 when b's cap or memory runs out. */
+int cv_url_pct_normalize(struct cv_buf *b, const char *s, size_t n);
 
 /* De-duplication key of a canonical URL: the trailing slash of a non-root
  * path removed.  New string or NULL. */
