@@ -17,6 +17,8 @@ static const struct cv_command *const commands[] = {
     &cv_cmd_sources,
     &cv_cmd_extract,
     &cv_cmd_crawl,
+    &cv_cmd_db,
+    &cv_cmd_status,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -25,26 +27,30 @@ static const struct cv_command *const commands[] = {
  * command options 2000 + theirs. */
 enum { ID_HELP = 'h', ID_VERSION = 900, ID_GLOBAL = 1000, ID_COMMAND = 2000 };
 
+/* Words of text filled to 78 columns; the space goes before a word, so
+ * no line ends with one. */
 static void print_wrapped(FILE *out, const char *text, int indent)
 {
     int col = indent;
 
     fprintf(out, "%*s", indent, "");
     while (*text) {
-        size_t word = strcspn(text, " ");
-        if (col > indent && col + (int)word > 78) {
+        size_t word;
+        while (*text == ' ')
+            text++;
+        word = strcspn(text, " ");
+        if (!word)
+            break;
+        if (col > indent && col + 1 + (int)word > 78) {
             fprintf(out, "\n%*s", indent, "");
             col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
         }
         fwrite(text, 1, word, out);
         col += (int)word;
         text += word;
-        if (*text == ' ') {
-            if (col < 78)
-                fputc(' ', out);
-            col++;
-            text++;
-        }
     }
     fputc('\n', out);
 }

@@ -46,6 +46,8 @@ struct cv_command {
 extern const struct cv_command cv_cmd_sources;
 extern const struct cv_command cv_cmd_extract;
 extern const struct cv_command cv_cmd_crawl;
+extern const struct cv_command cv_cmd_db;
+extern const struct cv_command cv_cmd_status;
 
 /* The whole program after the runtime is set up; returns the exit status. */
 int cv_cli_main(struct cv_runtime *rt, int argc, char **argv);
