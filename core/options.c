@@ -377,9 +377,8 @@ int cv_options_read_env(struct cv_options *o, char *errbuf, size_t errlen)
 {
     const char *v;
 
-    /* --db, from the command line or the config file, beats DATABASE_URL */
-    if (!o->db_url && (v = getenv("DATABASE_URL")) && *v && set_string(&o->db_url, v) < 0)
-        goto oom;
+    /* DATABASE_URL and the PG* variables are read where the connection is
+     * made (db.c), which also says where the database came from. */
     if ((v = getenv("CARVEST_PLUGIN_PATH")) && *v &&
         cv_strlist_add_path(&o->source_dirs, "plugins:", v) < 0)
         goto oom;

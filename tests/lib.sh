@@ -37,6 +37,17 @@
 #                                      $SCRATCH/requests.jsonl (requests.N.jsonl
 #                                      for the Nth server of a test)
 #            stop_fixture_server [PID] SIGTERM it; returns its exit status
+# Postgres:  require_pg [--private]   give the test its own empty database and
+#                                      export DATABASE_URL: on the server in
+#                                      $CARVEST_TEST_PG (a superuser URI; set by
+#                                      scripts/test) or on a private cluster
+#                                      started for this test (skip_all when no
+#                                      server binaries are installed)
+#            psql_q SQL                 run SQL on $DATABASE_URL, print rows
+#                                      unaligned (-XAt), fail on error
+#                                      (--private: always a cluster of its own)
+#            pg_restart                restart the private cluster
+#            pg_bindir                 print the PostgreSQL server binary folder
 # Log:       log_query [-f LOG] [PYTHON [ARGS...]]
 #                                      run PYTHON (or stdin) over the log
 #            log_count [PREFIX]        requests whose path starts with PREFIX
@@ -191,6 +202,7 @@ _lib_cleanup() {
     for pid in $_fixture_pids; do
         stop_fixture_server "$pid" >/dev/null 2>&1
     done
+    _pg_cleanup
     if [ -n "$_tap_n" ] && [ "$_tap_n" -gt 0 ] && [ -z "$_tap_planned" ]; then
         diag "the test stopped after $_tap_n checks, before done_testing"
     fi
@@ -342,4 +354,108 @@ log_count() {
 
 log_min_gap_ms() {
     log_query 'g = gaps_ms(args[0]); print(min(g) if g else "none")' "$1"
+}
+
+# ------------------------------------------------------------ PostgreSQL
+
+_pg_private=          # folder of this test's private cluster, if any
+_pg_db=               # database made on a shared server, dropped at exit
+_pg_base=             # superuser URI of the server in use
+
+pg_bindir() {
+    local d
+    for d in ${PG_BINDIR:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r) \
+             /usr/local/pgsql/bin; do
+        if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+            echo "$d"
+            return 0
+        fi
+    done
+    d=$(command -v initdb 2>/dev/null) || return 1
+    dirname "$d"
+}
+
+# The server refuses to run as root: as root, run it as 'postgres', from
+# a folder it can enter.
+_as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then
+        (cd / && runuser -u postgres -- "$@")
+    else
+        "$@"
+    fi
+}
+
+_free_port() {
+    "$PYTHON3" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# A private throwaway cluster (the recipe of research/env.md): trust
+# auth, loopback only, no durability.  Sets _pg_base.
+_pg_start_private() {
+    local bindir dir port
+    bindir=$(pg_bindir) || return 1
+    dir=$(mktemp -d /tmp/carvest-pg.XXXXXX) || return 1
+    chmod 755 "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+    _pg_private=$dir
+    port=$(_free_port)
+    if ! _as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 \
+            --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 &&
+       ! _as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 \
+            --no-locale --no-sync >"$dir/initdb.log" 2>&1; then
+        diag_file "$dir/initdb.log"
+        return 1
+    fi
+    echo "$port" >"$dir/port"
+    if ! _as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o \
+            "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            start >/dev/null 2>&1; then
+        diag_file "$dir/server.log"
+        return 1
+    fi
+    _pg_base="postgresql://postgres@127.0.0.1:$port/postgres"
+}
+
+require_pg() {    # [--private]: a cluster of the test's own (pg_restart works)
+    if [ -n "${CARVEST_TEST_PG:-}" ] && [ "${1:-}" != "--private" ]; then
+        _pg_base=$CARVEST_TEST_PG
+    elif ! pg_bindir >/dev/null; then
+        skip_all "no PostgreSQL server binaries (apt-get install postgresql)"
+    elif ! _pg_start_private; then
+        bail_out "cannot start a PostgreSQL cluster for the test"
+    fi
+    _pg_db="carvest_$(basename "$0" .sh | tr -c 'a-z0-9_\n' _)_$$"
+    psql "$_pg_base" -XAtq -v ON_ERROR_STOP=1 -c "CREATE DATABASE $_pg_db" >/dev/null ||
+        bail_out "cannot create the test database"
+    DATABASE_URL="${_pg_base%/*}/$_pg_db"
+    export DATABASE_URL
+    # Only what the test asks for: no stray PG* variable picks another server.
+    unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE
+}
+
+psql_q() {
+    psql "$DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"
+}
+
+pg_restart() {
+    local bindir
+    [ -n "$_pg_private" ] || return 1
+    bindir=$(pg_bindir) || return 1
+    _as_pg "$bindir/pg_ctl" -D "$_pg_private/data" -m fast -w -t 60 restart \
+        -l "$_pg_private/server.log" >/dev/null 2>&1
+}
+
+_pg_cleanup() {
+    local bindir
+    if [ -n "$_pg_db" ] && [ -z "$_pg_private" ] && [ -n "$_pg_base" ]; then
+        psql "$_pg_base" -XAtq -c "DROP DATABASE IF EXISTS $_pg_db WITH (FORCE)" >/dev/null 2>&1
+    fi
+    if [ -n "$_pg_private" ]; then
+        bindir=$(pg_bindir)
+        [ -n "$bindir" ] && _as_pg "$bindir/pg_ctl" -D "$_pg_private/data" -m immediate -w stop \
+            >/dev/null 2>&1
+        rm -rf "$_pg_private"
+    fi
+    return 0
 }
