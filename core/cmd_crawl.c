@@ -1,16 +1,24 @@
 /*
  * cmd_crawl.c -- `carvest crawl`: a source from its start URLs, following
- * the links it asks for.
+ * the links it asks for, storing what it extracts (store.h) unless
+ * --dry-run.
+ *
+ * The run is logged in crawl_runs: "completed" (single URLs may have
+ * failed: counted), "interrupted" (SIGINT/SIGTERM: what was extracted is
+ * stored, exit 1) or "failed" (the database went away for longer than the
+ * reconnect window, exit 3; or the crawl could not run).
  */
 #include "cli.h"
 #include "crawl.h"
 #include "mem.h"
 #include "runtime.h"
 #include "source.h"
+#include "store.h"
 #include "str.h"
 #include "url.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const struct cv_cmdopt opts[] = {
     {"limit", 1, "N", "stop after N records"},
@@ -18,15 +26,55 @@ static const struct cv_cmdopt opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* The command line as the run log keeps it. */
+static json_t *run_args(char **urls, size_t nurls, const struct cv_crawl_opts *o)
+{
+    json_t *a = json_object(), *u = json_array();
+
+    if (!a || !u || json_object_set_new(a, "urls", u) < 0) {
+        json_decref(u);
+        json_decref(a);
+        return NULL;
+    }
+    for (size_t i = 0; i < nurls; i++)
+        if (json_array_append_new(u, json_string(urls[i])) < 0)
+            goto fail;
+    if ((o->limit && json_object_set_new(a, "limit", json_integer(o->limit)) < 0) ||
+        (o->max_pages && json_object_set_new(a, "max_pages", json_integer(o->max_pages)) < 0))
+        goto fail;
+    return a;
+fail:
+    json_decref(a);
+    return NULL;
+}
+
+/* "; stored: ..." for the summary line. */
+static void stored_summary(const struct cv_store_stats *s, char *out, size_t n)
+{
+    snprintf(out, n, "; stored: %lu vehicle%s new, %lu updated, %lu merged, %lu listing%s new, "
+             "%lu business%s new, %lu updated, %lu price change%s, %lu image%s new, %lu "
+             "organisation link%s new, %lu record%s unchanged, %lu rejected",
+             s->vehicles_created, s->vehicles_created == 1 ? "" : "s", s->vehicles_updated,
+             s->vehicles_merged, s->listings_created, s->listings_created == 1 ? "" : "s",
+             s->businesses_created, s->businesses_created == 1 ? "" : "es", s->businesses_updated,
+             s->price_changes, s->price_changes == 1 ? "" : "s", s->images_added,
+             s->images_added == 1 ? "" : "s", s->links, s->links == 1 ? "" : "s", s->unchanged,
+             s->unchanged == 1 ? "" : "s", s->rejected);
+}
+
 static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
 {
     struct cv_crawl_opts o = {0};
     struct cv_crawl_stats st;
     struct cv_sink sink;
     struct cv_source_entry *src;
-    char **urls = NULL;
+    struct cv_store *store = NULL;
+    const struct cv_store_stats *ss;
+    json_t *args = NULL;
+    char **urls = NULL, err[512], stored[512];
+    const char *status;
     size_t nurls = 0;
-    int rc = CV_EXIT_USAGE;
+    int rc = CV_EXIT_USAGE, crc, unreachable = 0;
 
     if (cl->npos < 1)
         return cv_usage_error(rt, &cv_cmd_crawl, "give the SOURCE to run");
@@ -63,24 +111,61 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
         rc = cv_usage_error(rt, &cv_cmd_crawl, "source '%s' has no start URLs; give one", src->name);
         goto out;
     }
-    if (!rt->opt.dry_run)
-        cv_log(&rt->log, CV_LOG_INFO, "this version prints records; storing them in PostgreSQL "
-               "is not implemented yet, so the crawl runs as --dry-run");
-    cv_sink_init(&sink, rt->opt.output, stdout);
     o.source = src;
     o.urls = urls;
     o.nurls = nurls;
-    o.sink = &sink;
-    if (cv_crawl_run(rt, &o, &st) < 0) {
-        rc = CV_EXIT_PARTIAL;
-        goto out;
+    if (!rt->opt.dry_run) {
+        store = cv_store_open(rt, &unreachable, err, sizeof(err));
+        if (!store) {
+            cv_log(&rt->log, CV_LOG_ERROR, "%s; nothing was crawled (--dry-run crawls without "
+                   "storing)", err);
+            rc = unreachable ? CV_EXIT_DB : CV_EXIT_PARTIAL;
+            goto out;
+        }
+        if (!(args = run_args(urls, nurls, &o))) {
+            cv_log(&rt->log, CV_LOG_ERROR, "out of memory");
+            rc = CV_EXIT_PARTIAL;
+            goto out;
+        }
+        if (cv_store_run_start(store, "crawl", src->name, args) < 0) {
+            cv_log(&rt->log, CV_LOG_ERROR, "the database stopped answering; nothing was crawled");
+            rc = CV_EXIT_DB;
+            goto out;
+        }
     }
+    cv_sink_init(&sink, rt->opt.output, stdout);
+    o.sink = &sink;
+    o.store = store;
+    crc = cv_crawl_run(rt, &o, &st);
+    /* What the last pages gave is still waiting for its batch. */
+    if (store && !st.store_failed && cv_store_flush(store, st.store_error,
+                                                    sizeof(st.store_error)) < 0)
+        st.store_failed = 1;
+    if (st.store_failed)
+        cv_log(&rt->log, CV_LOG_ERROR, "%s; the crawl stopped (running it again stores what "
+               "was not stored)", st.store_error);
+    status = st.store_failed || crc < 0 ? "failed" : st.interrupted ? "interrupted" : "completed";
+    if (store)
+        cv_store_run_finish(store, status, st.pages, st.records, st.failed,
+                            st.store_failed ? st.store_error
+                            : crc < 0 ? "the crawl could not run to its end"
+                            : st.interrupted ? "interrupted by a signal" : NULL);
+    ss = store ? cv_store_stats(store) : NULL;
+    if (ss)
+        stored_summary(ss, stored, sizeof(stored));
+    else
+        snprintf(stored, sizeof(stored), "; nothing stored (--dry-run)");
     cv_log(&rt->log, CV_LOG_INFO, "crawl %s: %lu page%s, %lu record%s, %lu failed, %lu refused "
-           "by robots.txt, %lu link%s not followed (--max-pages)", src->name, st.pages,
+           "by robots.txt, %lu link%s not followed (--max-pages)%s%s", src->name, st.pages,
            st.pages == 1 ? "" : "s", st.records, st.records == 1 ? "" : "s", st.failed,
-           st.robots, st.not_followed, st.not_followed == 1 ? "" : "s");
-    rc = st.failed ? CV_EXIT_PARTIAL : CV_EXIT_OK;
+           st.robots, st.not_followed, st.not_followed == 1 ? "" : "s", stored,
+           st.interrupted ? "; interrupted" : "");
+    rc = st.store_failed ? CV_EXIT_DB
+       : crc < 0 || st.interrupted || st.failed || (ss && ss->rejected) ? CV_EXIT_PARTIAL
+       : CV_EXIT_OK;
 out:
+    cv_store_close(store);
+    json_decref(args);
     for (size_t i = 0; i < nurls; i++)
         cv_free(urls[i]);
     cv_free(urls);
@@ -93,10 +178,14 @@ const struct cv_command cv_cmd_crawl = {
     .summary = "run a source from its start URLs, following its links",
     .description = "Run SOURCE from the given URLs (else its own start URLs), fetching every "
                    "link it asks to follow once, politely (robots.txt, per-host delay, "
-                   "backoff, Retry-After). Records print on stdout as --output says. Failed "
-                   "pages are reported and counted; the crawl goes on and exits with status 1. "
-                   "This version prints records only; PostgreSQL storage comes with the "
-                   "database work, after which --dry-run keeps it from writing.",
+                   "backoff, Retry-After). Records print on stdout as --output says and are "
+                   "stored in the database (--dry-run: not stored), where re-running the crawl "
+                   "changes only what changed at the source. Failed pages are reported and "
+                   "counted; the crawl goes on and exits with status 1. The database is "
+                   "waited for when it restarts; if it stays away (about a minute), the crawl "
+                   "stops with status 3 and the next run stores what was missed. SIGINT or "
+                   "SIGTERM stops fetching, stores what was extracted and exits with status 1. "
+                   "Each run is logged in the crawl_runs table.",
     .opts = opts,
     .needs_sources = 1,
     .run = run,

@@ -1,11 +1,16 @@
 /*
- * crawl.c -- the crawl loop: fetch, route, extract, print, follow.
+ * crawl.c -- the crawl loop: fetch, route, extract, print, store, follow.
  *
  * The fetcher calls on_page() for every URL it finishes; the page's
- * source runs there, its records go to the sink, and the links it asked
- * for go back to the fetcher unless already seen or over --max-pages.
- * Identity is the URL key (canonical URL, trailing slash ignored), so a
- * page is never fetched twice in a run however it is linked.
+ * source runs there, its records go to the sink and to the store, and
+ * the links it asked for go back to the fetcher unless already seen or
+ * over --max-pages.  Identity is the URL key (canonical URL, trailing
+ * slash ignored), so a page is never fetched twice in a run however it
+ * is linked.
+ *
+ * SIGINT and SIGTERM only set a flag (the one piece of global mutable
+ * state in carvest, see stop_signal); the fetcher watches it and stops
+ * within a second, so what was extracted is still stored.
  */
 #include "crawl.h"
 #include "fetch.h"
@@ -13,11 +18,24 @@
 #include "page.h"
 #include "runtime.h"
 #include "source.h"
+#include "store.h"
 #include "strset.h"
 #include "url.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The signal (SIGINT, SIGTERM) that asked the running crawl to stop, 0
+ * when none.  Global because a signal handler can reach nothing else, and
+ * it may do nothing but set a volatile sig_atomic_t: the crawl loop polls
+ * it.  Reset when a crawl starts. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
 
 struct job {
     struct cv_source_entry *src;   /* NULL: route when the page arrives */
@@ -98,26 +116,55 @@ static void follow_links(struct crawl *c, struct cv_page *p)
     }
 }
 
-/* Print a page's records, up to --limit. */
-static void print_records(struct crawl *c, struct cv_page *p)
+/* Print a page's records, up to --limit; how many were printed. */
+static size_t print_records(struct crawl *c, struct cv_page *p)
 {
-    size_t i;
+    size_t i, n = 0;
     json_t *rec;
 
     json_array_foreach(p->emitted, i, rec) {
         if (c->o->limit && c->st->records >= (unsigned long)c->o->limit) {
             c->done = 1;
-            return;
+            return n;
         }
         if (cv_sink_record(c->o->sink, rec) < 0) {
             cv_log(&c->rt->log, CV_LOG_ERROR, "cannot write to standard output; stopping");
             c->done = 1;
-            return;
+            return n;
         }
         c->st->records++;
+        n++;
     }
     if (c->o->limit && c->st->records >= (unsigned long)c->o->limit)
         c->done = 1;
+    return n;
+}
+
+/* Hand the first n records of a page (those printed) to the store. */
+static void store_records(struct crawl *c, struct cv_page *p, size_t n)
+{
+    json_t *recs = p->emitted, *part = NULL;
+
+    if (!c->o->store || !n)
+        return;
+    if (n < json_array_size(recs)) {
+        part = json_array();
+        for (size_t i = 0; part && i < n; i++)
+            if (json_array_append(part, json_array_get(recs, i)) < 0) {
+                json_decref(part);
+                part = NULL;
+            }
+        if (!part) {
+            c->oom = 1;
+            return;
+        }
+        recs = part;
+    }
+    if (cv_store_records(c->o->store, recs, c->st->store_error, sizeof(c->st->store_error)) < 0) {
+        c->st->store_failed = 1;
+        c->done = 1;
+    }
+    json_decref(part);
 }
 
 static struct cv_source_entry *route(struct cv_runtime *rt, const char *url, const char *body,
@@ -134,8 +181,9 @@ static void on_page(struct cv_response *res, void *ctx)
     struct job *j = res->userdata;
     struct cv_source_entry *src = j->src;
     struct cv_page *p = NULL;
+    size_t printed;
 
-    if (res->err == CV_ECANCEL)
+    if (res->err == CV_ECANCEL || c->st->store_failed)
         goto out;
     if (res->err == CV_EROBOTS) {
         c->st->robots++;
@@ -171,13 +219,19 @@ static void on_page(struct cv_response *res, void *ctx)
                p->url, p->error);
         goto out;
     }
-    print_records(c, p);
+    printed = print_records(c, p);
+    store_records(c, p, printed);
     if (!c->done)
         follow_links(c, p);
 out:
     cv_log_progress(&c->rt->log, "%lu pages, %lu records, %lu failed", c->st->pages,
                     c->st->records, c->st->failed);
-    if (c->done || c->oom)
+    if (stop_signal && !c->st->interrupted) {
+        c->st->interrupted = stop_signal;
+        cv_log(&c->rt->log, CV_LOG_WARN, "%s: stopping the crawl; what was extracted is kept",
+               stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+    }
+    if (c->done || c->oom || c->st->interrupted)
         cv_fetcher_stop(c->f);
     cv_page_free(p);
     job_free(j);
@@ -186,7 +240,19 @@ out:
 int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv_crawl_stats *st)
 {
     struct crawl c;
+    struct sigaction sa, old_int, old_term;
     int rc = -1;
+
+    /* Only a flag: no work in the handler.  SA_RESETHAND: a second signal
+     * does what it always does (kills), for a stop that hangs.  No
+     * SA_RESTART, so a sleep in the fetcher wakes up. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
 
     memset(&c, 0, sizeof(c));
     memset(st, 0, sizeof(*st));
@@ -202,9 +268,15 @@ int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv
         if (fresh < 0 || (fresh && schedule_url(&c, o->urls[i], o->source, NULL) < 0))
             goto out;
     }
+    cv_fetcher_watch(c.f, &stop_signal);
     if (cv_fetcher_run(c.f, on_page, &c) < 0) {
         cv_log(&rt->log, CV_LOG_ERROR, "the HTTP engine failed; stopping");
         goto out;
+    }
+    if (stop_signal && !st->interrupted) {
+        st->interrupted = stop_signal;
+        cv_log(&rt->log, CV_LOG_WARN, "%s: stopped the crawl; what was extracted is kept",
+               stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
     }
     if (c.oom) {
         cv_log(&rt->log, CV_LOG_ERROR, "out of memory; the crawl stopped early");
@@ -215,6 +287,10 @@ out:
     cv_log_progress_end(&rt->log);
     cv_fetcher_free(c.f);
     cv_strset_free(&c.seen);
+    /* A signal from now on (while the caller stores the rest) acts as it
+     * did before the crawl. */
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     return rc;
 }
 

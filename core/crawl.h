@@ -1,6 +1,6 @@
 /*
  * crawl.h -- running sources over pages: one page (extract) or a crawl
- * that follows the links sources ask for.
+ * that follows the links sources ask for, storing what it extracts.
  */
 #ifndef CV_CRAWL_H
 #define CV_CRAWL_H
@@ -11,6 +11,7 @@
 
 struct cv_runtime;
 struct cv_source_entry;
+struct cv_store;
 
 struct cv_crawl_opts {
     struct cv_source_entry *source;   /* NULL: route every URL by claims/fingerprint */
@@ -19,6 +20,7 @@ struct cv_crawl_opts {
     long limit;                       /* stop after this many records (0: no limit) */
     long max_pages;                   /* fetch at most this many pages (0: no limit) */
     struct cv_sink *sink;
+    struct cv_store *store;           /* where records go; NULL: print only (--dry-run) */
 };
 
 struct cv_crawl_stats {
@@ -28,11 +30,20 @@ struct cv_crawl_stats {
     unsigned long robots;             /* URLs refused by robots.txt */
     unsigned long not_followed;       /* links dropped by --max-pages */
     unsigned long unclaimed;          /* pages no source claims */
+    int interrupted;                  /* SIGINT/SIGTERM stopped it: the signal number */
+    int store_failed;                 /* the store gave up (database gone): it stopped */
+    char store_error[512];            /* why, when store_failed */
 };
 
 /* Crawl.  Failures of single URLs are logged and counted, never fatal.
- * Returns 0 when the run completed (see stats for failures), -1 when it
- * could not run at all (out of memory, libcurl unusable). */
+ * Every page's printed records also go to o->store (not those of a page
+ * whose extraction failed); records the store keeps for its next batch
+ * are the caller's to flush (cv_store_flush).  SIGINT and SIGTERM stop
+ * the crawl while it runs: no new page is fetched and the run returns 0
+ * with st->interrupted set; a second signal kills the process as usual.
+ * When the store gives up, the crawl stops with st->store_failed set.
+ * Returns 0 when the run completed or stopped as said, -1 when it could
+ * not run at all (out of memory, libcurl unusable). */
 int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv_crawl_stats *st);
 
 /* Run `src` (NULL: route by url, then by fingerprint) on a page held in

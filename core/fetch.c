@@ -70,6 +70,7 @@ struct cv_fetcher {
     int inflight;
     unsigned long queued;      /* requests waiting in host queues */
     int stopped;
+    const volatile sig_atomic_t *stop_flag;   /* set by a signal handler, or NULL */
     cv_fetch_done_fn done;
     void *ctx;
     char *user_agent;
@@ -244,6 +245,11 @@ int cv_fetcher_add(struct cv_fetcher *f, const char *url, long delay_hint_ms, vo
 void cv_fetcher_stop(struct cv_fetcher *f)
 {
     f->stopped = 1;
+}
+
+void cv_fetcher_watch(struct cv_fetcher *f, const volatile sig_atomic_t *flag)
+{
+    f->stop_flag = flag;
 }
 
 /* --- reporting ----------------------------------------------------------------- */
@@ -799,7 +805,14 @@ int cv_fetcher_run(struct cv_fetcher *f, cv_fetch_done_fn done, void *ctx)
     f->done = done;
     f->ctx = ctx;
     while (!f->stopped && (f->queued || f->inflight)) {
-        long long wake = schedule(f), now = cv_now_ms();
+        long long wake, now;
+
+        if (f->stop_flag && *f->stop_flag) {
+            f->stopped = 1;
+            break;
+        }
+        wake = schedule(f);
+        now = cv_now_ms();
         long curl_timeout = -1;
         int timeout_ms = 1000, running;
         CURLMsg *msg;

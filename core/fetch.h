@@ -29,6 +29,7 @@
 
 #include "err.h"
 
+#include <signal.h>
 #include <stddef.h>
 
 struct cv_runtime;
@@ -72,6 +73,9 @@ int cv_fetcher_add(struct cv_fetcher *f, const char *url, long delay_hint_ms, vo
  * 0, or -1 if libcurl fails as a whole. */
 int cv_fetcher_run(struct cv_fetcher *f, cv_fetch_done_fn done, void *ctx);
 void cv_fetcher_stop(struct cv_fetcher *f);
+/* Stop as soon as *flag is non-zero (checked at least once a second):
+ * how a signal handler, which may only set a flag, stops a run. */
+void cv_fetcher_watch(struct cv_fetcher *f, const volatile sig_atomic_t *flag);
 
 const struct cv_fetch_stats *cv_fetcher_stats(const struct cv_fetcher *f);
 

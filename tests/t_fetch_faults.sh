@@ -221,7 +221,7 @@ ok_eq "an ftp:// URL is refused" "$RUN_STATUS" 2
 # --- per-host delay, concurrency across hosts, robots ----------------------------------
 stop_fixture_server
 start_fixture_server "$SITE" || bail_out "second fixture server did not start"
-run "$CARVEST" --rules-path "$RULES" --map-origin "$FIXTURE_MAP" --delay-ms 400 \
+run "$CARVEST" --rules-path "$RULES" --map-origin "$FIXTURE_MAP" --delay-ms 400 --dry-run \
     crawl probe https://a.example/chain/1.html https://b.example/p1.html
 ok_eq "crawl over two hosts: one page is refused by robots.txt (exit 0)" "$RUN_STATUS" 0
 ok_eq "crawl: the six allowed pages give six records" "$(grep -c '"type":"vehicle"' "$RUN_OUT")" 6

@@ -233,7 +233,7 @@ done
 
 if start_fixture_server "$SITE"; then
     d=$(rules_dir keep-node.lua)
-    run "$CARVEST" --map-origin "$FIXTURE_MAP" --delay-ms 0 --rules-path "$d" \
+    run "$CARVEST" --map-origin "$FIXTURE_MAP" --delay-ms 0 --dry-run --rules-path "$d" \
         crawl keep-node https://s.example/one.html
     if [ "$RUN_STATUS" -eq 1 ] && [ "$(grep -c '"type":"vehicle"' "$RUN_OUT")" -eq 1 ] &&
         grep -Eq "keep-node: https://s\\.example/two\\.html: .*keep-node\\.lua:$(line_of "$d/keep-node.lua" kept): page or node used after its extract\\(\\) call returned" "$RUN_ERR"; then
@@ -246,7 +246,7 @@ if start_fixture_server "$SITE"; then
     fi
 
     d=$(rules_dir flaky.lua)
-    run "$CARVEST" --map-origin "$FIXTURE_MAP" --delay-ms 0 --rules-path "$d" \
+    run "$CARVEST" --map-origin "$FIXTURE_MAP" --delay-ms 0 --dry-run --rules-path "$d" \
         crawl flaky https://s.example/list.html
     titles=$("$PYTHON3" -c 'import json, sys
 print(",".join(sorted(json.loads(l)["title"] for l in open(sys.argv[1]) if l.strip())))' "$RUN_OUT")
