@@ -33,6 +33,7 @@ static const struct cv_api api = {
     .add = cv_page_add,
     .emit = cv_page_emit,
     .follow = cv_page_follow,
+    .follow_request = cv_page_follow_request,
     .parse_price = cv_parse_price,
     .parse_mileage = cv_parse_mileage,
     .parse_title = cv_parse_title,

@@ -13,6 +13,7 @@
  * within a second, so what was extracted is still stored.
  */
 #include "crawl.h"
+#include "buf.h"
 #include "fetch.h"
 #include "mem.h"
 #include "page.h"
@@ -61,34 +62,57 @@ static void job_free(struct job *j)
     cv_free(j);
 }
 
-/* Mark a URL seen; 1 when it is new, 0 when seen, -1 on error. */
-static int first_sight(struct crawl *c, const char *url)
+/* Mark a request seen; 1 when it is new, 0 when seen, -1 on error.  A GET
+ * is its URL key; a POST its URL key and body (one endpoint, many pages). */
+static int first_sight_request(struct crawl *c, const char *method, const char *url,
+                               const char *body)
 {
     char *key = cv_url_key(url);
-    int rc;
+    int rc = -1;
 
     if (!key)
         return -1;
-    rc = cv_strset_add(&c->seen, key);
+    if (method && !strcmp(method, "POST")) {
+        struct cv_buf b;
+        cv_buf_init(&b, CV_BUF_UNLIMITED);
+        if (cv_buf_printf(&b, "POST %s\n%s", key, body ? body : "") == 0)
+            rc = cv_strset_add(&c->seen, cv_buf_str(&b));
+        cv_buf_free(&b);
+    } else {
+        rc = cv_strset_add(&c->seen, key);
+    }
     cv_free(key);
     return rc;
 }
 
-static int schedule_url(struct crawl *c, const char *url, struct cv_source_entry *src,
-                        const char *kind)
+static int first_sight(struct crawl *c, const char *url)
+{
+    return first_sight_request(c, "GET", url, NULL);
+}
+
+static int schedule_request(struct crawl *c, const char *url, const char *method,
+                            const char *body, const char *const *headers,
+                            struct cv_source_entry *src, const char *kind)
 {
     struct job *j = cv_calloc(1, sizeof(*j));
 
     if (!j || !(j->kind = cv_strdup(kind ? kind : "")))
         goto fail;
     j->src = src;
-    if (cv_fetcher_add(c->f, url, src ? (long)src->delay_ms : 0, j) < 0)
+    if (cv_fetcher_add_request(c->f, url, method, body, headers,
+                               src ? (long)src->delay_ms : 0, j) < 0)
         goto fail;
     c->scheduled++;
     return 0;
 fail:
     job_free(j);
     return -1;
+}
+
+static int schedule_url(struct crawl *c, const char *url, struct cv_source_entry *src,
+                        const char *kind)
+{
+    return schedule_request(c, url, NULL, NULL, NULL, src, kind);
 }
 
 static void follow_links(struct crawl *c, struct cv_page *p)
@@ -98,20 +122,22 @@ static void follow_links(struct crawl *c, struct cv_page *p)
         int fresh;
 
         if (c->o->max_pages && c->scheduled >= (unsigned long)c->o->max_pages) {
-            if (first_sight(c, fl->url) > 0)
+            if (first_sight_request(c, fl->method, fl->url, fl->body) > 0)
                 c->st->not_followed++;
             continue;
         }
-        fresh = first_sight(c, fl->url);
+        fresh = first_sight_request(c, fl->method, fl->url, fl->body);
         if (fresh < 0) {
             c->oom = 1;
             continue;
         }
         if (!fresh)
             continue;
-        cv_log(&c->rt->log, CV_LOG_DEBUG, "follow %s [%s%s%s]", fl->url, fl->source,
-               *fl->kind ? " " : "", fl->kind);
-        if (schedule_url(c, fl->url, cv_registry_find(&c->rt->reg, fl->source), fl->kind) < 0)
+        cv_log(&c->rt->log, CV_LOG_DEBUG, "follow %s%s%s [%s%s%s]",
+               strcmp(fl->method, "GET") ? fl->method : "", strcmp(fl->method, "GET") ? " " : "",
+               fl->url, fl->source, *fl->kind ? " " : "", fl->kind);
+        if (schedule_request(c, fl->url, fl->method, fl->body, (const char *const *)fl->headers,
+                             cv_registry_find(&c->rt->reg, fl->source), fl->kind) < 0)
             c->oom = 1;
     }
 }
@@ -326,7 +352,9 @@ int cv_extract_page(struct cv_runtime *rt, struct cv_source_entry *src, const ch
             (*nrecords)++;
     }
     for (i = 0; i < p->nfollows; i++)
-        cv_log(&rt->log, CV_LOG_DEBUG, "would follow %s [%s%s%s]", p->follows[i].url,
+        cv_log(&rt->log, CV_LOG_DEBUG, "would follow %s%s%s [%s%s%s]",
+               strcmp(p->follows[i].method, "GET") ? p->follows[i].method : "",
+               strcmp(p->follows[i].method, "GET") ? " " : "", p->follows[i].url,
                p->follows[i].source, *p->follows[i].kind ? " " : "", p->follows[i].kind);
     rc = 0;
 out:

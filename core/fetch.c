@@ -40,6 +40,9 @@ struct req {
     unsigned attempts, retries, waits, redirects;
     long long not_before;      /* monotonic ms */
     char *fetch_url;           /* what was actually requested (after --map-origin) */
+    int post;                  /* POST with body, else GET */
+    char *req_body;            /* request body (POST), or NULL */
+    char **extra;              /* the caller's "Name: value" headers, NULL-terminated */
     CURL *easy;
     struct curl_slist *headers;
     struct cv_buf body;
@@ -114,6 +117,10 @@ static void req_free(struct req *r)
     cv_free(r->url);
     cv_free(r->requested);
     cv_free(r->fetch_url);
+    cv_free(r->req_body);
+    for (size_t i = 0; r->extra && r->extra[i]; i++)
+        cv_free(r->extra[i]);
+    cv_free(r->extra);
     cv_free(r);
 }
 
@@ -229,16 +236,50 @@ static struct req *req_new(const char *url, void *userdata, int is_robots)
     return r;
 }
 
-int cv_fetcher_add(struct cv_fetcher *f, const char *url, long delay_hint_ms, void *userdata)
+int cv_fetcher_add_request(struct cv_fetcher *f, const char *url, const char *method,
+                           const char *body, const char *const *headers, long delay_hint_ms,
+                           void *userdata)
 {
     char *canon = cv_url_canonical(url, NULL);
     struct host *h = canon ? host_for(f, canon, delay_hint_ms) : NULL;
     struct req *r = h ? req_new(canon, userdata, 0) : NULL;
+    size_t n = 0;
 
     cv_free(canon);
     if (!r)
         return -1;
+    r->post = method && !cv_ascii_casecmp(method, "POST");
+    if (body && !(r->req_body = cv_strdup(body)))
+        goto fail;
+    while (headers && headers[n])
+        n++;
+    if (n) {
+        if (!(r->extra = cv_calloc(n + 1, sizeof(*r->extra))))
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            if (!(r->extra[i] = cv_strdup(headers[i])))
+                goto fail;
+    }
     enqueue(f, h, r, 0);
+    return 0;
+fail:
+    req_free(r);
+    return -1;
+}
+
+int cv_fetcher_add(struct cv_fetcher *f, const char *url, long delay_hint_ms, void *userdata)
+{
+    return cv_fetcher_add_request(f, url, NULL, NULL, NULL, delay_hint_ms, userdata);
+}
+
+/* Does the caller's header list name this header? */
+static int has_header(char *const *extra, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (size_t i = 0; extra && extra[i]; i++)
+        if (!cv_ascii_ncasecmp(extra[i], name, n) && extra[i][n] == ':')
+            return 1;
     return 0;
 }
 
@@ -355,9 +396,14 @@ static int start(struct cv_fetcher *f, struct req *r)
         return -1;
     }
     curl_slist_free_all(r->headers);
-    r->headers = curl_slist_append(NULL, "Accept: text/html,application/xhtml+xml,"
-                                         "application/xml;q=0.9,*/*;q=0.8");
-    r->headers = curl_slist_append(r->headers, "Accept-Language: en-US,en;q=0.8");
+    r->headers = NULL;
+    if (!has_header(r->extra, "Accept"))
+        r->headers = curl_slist_append(r->headers, "Accept: text/html,application/xhtml+xml,"
+                                                   "application/xml;q=0.9,*/*;q=0.8");
+    if (!has_header(r->extra, "Accept-Language"))
+        r->headers = curl_slist_append(r->headers, "Accept-Language: en-US,en;q=0.8");
+    for (size_t i = 0; r->extra && r->extra[i]; i++)
+        r->headers = curl_slist_append(r->headers, r->extra[i]);
     cv_buf_free(&r->body);
     cv_buf_init(&r->body, r->is_robots ? ROBOTS_MAX_BYTES : (size_t)o->max_bytes);
     r->too_big = 0;
@@ -373,6 +419,12 @@ static int start(struct cv_fetcher *f, struct req *r)
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);    /* each hop goes through the policy */
+    if (r->post) {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->req_body ? r->req_body : "");
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)(r->req_body ? strlen(r->req_body) : 0));
+    }
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
     /* robots.txt is cut at its limit and read anyway (RFC 9309), so only
@@ -385,7 +437,8 @@ static int start(struct cv_fetcher *f, struct req *r)
         cv_free(fetch_url);
         return -1;
     }
-    cv_log(&f->rt->log, CV_LOG_DEBUG, "GET %s%s%s", r->url, strcmp(fetch_url, r->url) ? " via " : "",
+    cv_log(&f->rt->log, CV_LOG_DEBUG, "%s %s%s%s", r->post ? "POST" : "GET", r->url,
+           strcmp(fetch_url, r->url) ? " via " : "",
            strcmp(fetch_url, r->url) ? fetch_url : "");
     cv_free(r->fetch_url);
     r->fetch_url = fetch_url;
@@ -604,6 +657,12 @@ static void follow_redirect(struct cv_fetcher *f, struct req *r, long status)
         return;
     }
     cv_log(&f->rt->log, CV_LOG_DEBUG, "%s: HTTP %ld to %s", r->url, status, canon);
+    if (r->post && status != 307 && status != 308) {
+        /* 301/302/303 after a POST: browsers fetch the target with a GET */
+        r->post = 0;
+        cv_free(r->req_body);
+        r->req_body = NULL;
+    }
     cv_free(r->url);
     r->url = canon;
     r->redirects++;

@@ -67,6 +67,13 @@ void cv_fetcher_free(struct cv_fetcher *f);
  * for the URL's host (0: none); --delay-ms overrides it.  0, or -1 when
  * the URL is not http(s) or memory runs out. */
 int cv_fetcher_add(struct cv_fetcher *f, const char *url, long delay_hint_ms, void *userdata);
+/* The same with a method ("GET", "POST"), a body (NULL for none) and
+ * extra "Name: value" headers (NULL-terminated, or NULL); the request's
+ * own Accept or Content-Type replaces carvest's.  A 307/308 redirect
+ * keeps method and body, others turn into a GET, as browsers do. */
+int cv_fetcher_add_request(struct cv_fetcher *f, const char *url, const char *method,
+                           const char *body, const char *const *headers, long delay_hint_ms,
+                           void *userdata);
 
 /* Run until every URL has been reported or cv_fetcher_stop() was called.
  * URLs still queued or in flight at a stop are reported with CV_ECANCEL.

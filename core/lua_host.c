@@ -655,23 +655,58 @@ static int page_resolve(lua_State *L)
     return 1;
 }
 
+/* page:follow(href [, {source=, kind=, method=, body=, headers={...}}]) */
 static int page_follow(lua_State *L)
 {
     struct cv_page *p = check_page(L, 1);
-    const char *href = luaL_checkstring(L, 2), *source = NULL, *kind = NULL;
+    struct cv_request req = {luaL_checkstring(L, 2), NULL, NULL, NULL, NULL, NULL};
+    const char *headers[33];
     int rc;
 
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         lua_getfield(L, 3, "source");
-        source = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+        req.source = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
         lua_getfield(L, 3, "kind");
-        kind = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+        req.kind = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+        lua_getfield(L, 3, "method");
+        req.method = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+        lua_getfield(L, 3, "body");
+        req.body = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+        lua_getfield(L, 3, "headers");
+        if (!lua_isnil(L, -1)) {
+            lua_Integer n;
+            luaL_checktype(L, -1, LUA_TTABLE);
+            n = (lua_Integer)lua_rawlen(L, -1);
+            if (n > 32)
+                return luaL_error(L, "follow: at most 32 headers");
+            for (lua_Integer i = 1; i <= n; i++) {
+                lua_rawgeti(L, -1, i);
+                if (lua_type(L, -1) != LUA_TSTRING)
+                    return luaL_error(L, "follow: headers must be \"Name: value\" strings");
+                headers[i - 1] = lua_tostring(L, -1);
+                lua_pop(L, 1);   /* the string stays alive in the headers table */
+            }
+            headers[n] = NULL;
+            req.headers = headers;
+        }
     }
-    rc = cv_page_follow(p, href, source, kind);
+    rc = cv_page_follow_request(p, &req);
     if (rc < 0)
         return raise_page_error(L, p, "follow failed");
     lua_pushboolean(L, rc > 0);
+    return 1;
+}
+
+/* page:json(): the body read as JSON (the answer of a JSON endpoint). */
+static int page_json(lua_State *L)
+{
+    struct cv_page *p = check_page(L, 1);
+    size_t len;
+    const char *body = cv_page_body(p, &len);
+
+    push_json_or_nil(L, cv_page_json_parse(p, body));
+    (void)len;
     return 1;
 }
 
@@ -798,7 +833,7 @@ static const luaL_Reg page_methods[] = {
     {"css", page_css}, {"first", page_first}, {"xpath", page_xpath},
     {"xpath_string", page_xpath_string}, {"text", page_text}, {"texts", page_texts},
     {"attr", page_attr}, {"jsonld", page_jsonld}, {"json_var", page_json_var},
-    {"body", page_body}, {"resolve", page_resolve}, {"follow", page_follow},
+    {"body", page_body}, {"json", page_json}, {"resolve", page_resolve}, {"follow", page_follow},
     {"emit", page_emit}, {"log", page_log}, {"warn", page_warn}, {"fail", page_fail},
     {NULL, NULL},
 };
@@ -817,6 +852,8 @@ static int page_index(lua_State *L)
         lua_pushinteger(L, p->status);
     else if (!strcmp(key, "source"))
         lua_pushstring(L, p->src ? p->src->name : "");
+    else if (!strcmp(key, "content_type"))
+        push_opt_string(L, p->content_type);
     else {
         lua_getmetatable(L, 1);
         lua_getfield(L, -1, "methods");

@@ -56,6 +56,8 @@ static json_t *keep_json(struct cv_page *p, json_t *v)
     return v;
 }
 
+static void follow_clear(struct cv_follow *f);
+
 /* --- life cycle ----------------------------------------------------------- */
 
 struct cv_page *cv_page_new(struct cv_runtime *rt, struct cv_source_entry *src,
@@ -97,11 +99,8 @@ void cv_page_free(struct cv_page *p)
     for (size_t i = 0; i < p->nrecords; i++)
         cv_record_free(p->records[i]);
     cv_free(p->records);
-    for (size_t i = 0; i < p->nfollows; i++) {
-        cv_free(p->follows[i].url);
-        cv_free(p->follows[i].source);
-        cv_free(p->follows[i].kind);
-    }
+    for (size_t i = 0; i < p->nfollows; i++)
+        follow_clear(&p->follows[i]);
     cv_free(p->follows);
     json_decref(p->keep);
     json_decref(p->emitted);
@@ -630,16 +629,49 @@ out:
 
 /* --- links ---------------------------------------------------------------------- */
 
-int cv_page_follow(struct cv_page *p, const char *href, const char *source, const char *kind)
+static void follow_clear(struct cv_follow *f)
 {
-    const char *url;
-    struct cv_follow *f;
+    cv_free(f->url);
+    cv_free(f->source);
+    cv_free(f->kind);
+    cv_free(f->method);
+    cv_free(f->body);
+    for (size_t i = 0; f->headers && f->headers[i]; i++)
+        cv_free(f->headers[i]);
+    cv_free(f->headers);
+    memset(f, 0, sizeof(*f));
+}
 
-    if (!p || !href)
+/* A header a source may send: "Name: value" on one line.  Host and
+ * Content-Length belong to the transport. */
+static int header_ok(const char *h)
+{
+    const char *colon = strchr(h, ':');
+
+    return colon && colon > h && !strpbrk(h, "\r\n") && !cv_starts_with_ci(h, "host:") &&
+           !cv_starts_with_ci(h, "content-length:");
+}
+
+int cv_page_follow_request(struct cv_page *p, const struct cv_request *req)
+{
+    const char *url, *method;
+    struct cv_follow *f;
+    size_t nh = 0;
+
+    if (!p || !req || !req->url)
         return -1;
-    if (source && !cv_registry_find(&p->rt->reg, source))
-        return cv_page_fail(p, "follow: no source named '%s'", source);
-    url = cv_page_resolve(p, href);
+    method = req->method ? req->method : "GET";
+    if (cv_ascii_casecmp(method, "GET") && cv_ascii_casecmp(method, "POST"))
+        return cv_page_fail(p, "follow: method '%s' is not GET or POST", method);
+    if (req->body && !cv_ascii_casecmp(method, "GET"))
+        return cv_page_fail(p, "follow: a GET request cannot carry a body");
+    for (; req->headers && req->headers[nh]; nh++)
+        if (!header_ok(req->headers[nh]))
+            return cv_page_fail(p, "follow: header '%s' is not a one-line 'Name: value' "
+                                "(Host and Content-Length are set by carvest)", req->headers[nh]);
+    if (req->source && !cv_registry_find(&p->rt->reg, req->source))
+        return cv_page_fail(p, "follow: no source named '%s'", req->source);
+    url = cv_page_resolve(p, req->url);
     if (!url)
         return 0;   /* mailto:, javascript: and the like are simply not followed */
     if (p->nfollows == p->cfollows) {
@@ -651,17 +683,31 @@ int cv_page_follow(struct cv_page *p, const char *href, const char *source, cons
         p->cfollows = n;
     }
     f = &p->follows[p->nfollows];
+    memset(f, 0, sizeof(*f));
     f->url = cv_strdup(url);
-    f->source = cv_strdup(source ? source : p->src ? p->src->name : "");
-    f->kind = cv_strdup(kind ? kind : "");
-    if (!f->url || !f->source || !f->kind) {
-        cv_free(f->url);
-        cv_free(f->source);
-        cv_free(f->kind);
-        return cv_page_fail(p, "out of memory");
-    }
+    f->source = cv_strdup(req->source ? req->source : p->src ? p->src->name : "");
+    f->kind = cv_strdup(req->kind ? req->kind : "");
+    f->method = cv_strdup(!cv_ascii_casecmp(method, "POST") ? "POST" : "GET");
+    f->body = req->body ? cv_strdup(req->body) : NULL;
+    f->headers = nh ? cv_calloc(nh + 1, sizeof(*f->headers)) : NULL;
+    if (!f->url || !f->source || !f->kind || !f->method || (req->body && !f->body) ||
+        (nh && !f->headers))
+        goto oom;
+    for (size_t i = 0; i < nh; i++)
+        if (!(f->headers[i] = cv_strdup(req->headers[i])))
+            goto oom;
     p->nfollows++;
     return 1;
+oom:
+    follow_clear(f);
+    return cv_page_fail(p, "out of memory");
+}
+
+int cv_page_follow(struct cv_page *p, const char *href, const char *source, const char *kind)
+{
+    struct cv_request req = {href, "GET", NULL, NULL, source, kind};
+
+    return cv_page_follow_request(p, &req);
 }
 
 /* --- page accessors ---------------------------------------------------------------- */

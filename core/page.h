@@ -24,6 +24,9 @@ struct cv_follow {
     char *url;        /* canonical real URL */
     char *source;     /* source to hand it to */
     char *kind;       /* "" when not given */
+    char *method;     /* "GET" or "POST" */
+    char *body;       /* NULL for none */
+    char **headers;   /* "Name: value", NULL-terminated; NULL for none */
 };
 
 struct cv_page {
@@ -87,6 +90,7 @@ int cv_page_set_bool(struct cv_record *r, const char *field, int value);
 int cv_page_add(struct cv_record *r, const char *field, const char *text);
 int cv_page_emit(struct cv_record *r);
 int cv_page_follow(struct cv_page *p, const char *href, const char *source, const char *kind);
+int cv_page_follow_request(struct cv_page *p, const struct cv_request *req);
 void cv_page_log(struct cv_page *p, enum cv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int cv_page_fail(struct cv_page *p, const char *fmt, ...)

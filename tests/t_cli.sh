@@ -21,7 +21,7 @@ URL=https://bringatrailer.com/listing/1967-porsche-911s-coupe/
 # --- help and version ---------------------------------------------------------
 run "$CARVEST" --version
 ok_eq "--version exits 0" "$RUN_STATUS" 0
-ok_match "--version names the program and the plugin ABI" "$(cat "$RUN_OUT")" "^carvest [0-9.]+ \(plugin ABI 1\)$"
+ok_match "--version names the program and the plugin ABI" "$(cat "$RUN_OUT")" "^carvest [0-9.]+ \(plugin ABI 2\)$"
 run "$CARVEST" --help
 ok_eq "--help exits 0" "$RUN_STATUS" 0
 for c in sources extract crawl; do

@@ -237,4 +237,62 @@ a = [r["t"] for r in reqs if r["host"] == "a.example"]
 b = [r["t"] for r in reqs if r["host"] == "b.example"]
 sys.exit(0 if a and b and min(b) < max(a) else 1)'
 
+# --- requests of a source's own: POST with a body and headers ------------------------
+stop_fixture_server
+mkdir -p "$SITE/d.example"
+printf 'User-agent: *\nAllow: /\n' >"$SITE/d.example/robots.txt"
+cat >"$SITE/d.example/index.html" <<'EOF'
+<html><body><h1>1967 Porsche 911S Coupe</h1>
+<script>var CFG = {"nonce": "n0nce", "member_id": 42};</script></body></html>
+EOF
+printf '{"items":[{"title":"1970 Datsun 240Z","url":"https://d.example/cars/240z"}]}\n' >"$SITE/d.example/api.json"
+printf '{"items":[{"title":"1972 Datsun 240Z","url":"https://d.example/cars/240z-72"}]}\n' >"$SITE/d.example/api2.json"
+cat >"$SCRATCH/post-faults.json" <<'EOF'
+[{"method": "POST", "path": "/d.example/api", "action": "file", "file": "d.example/api.json"},
+ {"method": "POST", "path": "/d.example/api-moved-307", "action": "redirect", "status": 307, "location": "https://d.example/api2"},
+ {"method": "POST", "path": "/d.example/api2", "action": "file", "file": "d.example/api2.json"},
+ {"method": "POST", "path": "/d.example/api-moved-302", "action": "redirect", "status": 302, "location": "https://d.example/api.json"}]
+EOF
+cat >"$RULES/poster.lua" <<'EOF'
+-- reads a page's config, asks a JSON endpoint for more, emits what it says
+return {
+  name = "poster",
+  extract = function(page)
+    if page.kind == "api" then
+      for _, it in ipairs(page:json().items) do
+        page:emit{ type = "vehicle", title = it.title, url = it.url }
+      end
+      return
+    end
+    local cfg = page:json_var("CFG")
+    local body = string.format('{"page":1,"member_id":%d}', cfg.member_id)
+    local opts = { method = "POST", kind = "api", body = body,
+                   headers = { "Content-Type: application/json", "X-WP-Nonce: " .. cfg.nonce } }
+    page:follow("/api", opts)
+    page:follow("/api", opts)                                   -- the same request again
+    page:follow("/api", { method = "POST", kind = "api", body = body .. " " })   -- another body
+    page:follow("/api-moved-307", opts)
+    page:follow("/api-moved-302", opts)
+  end,
+}
+EOF
+start_fixture_server "$SITE" --faults "$SCRATCH/post-faults.json" || bail_out "fixture server did not start"
+run "$CARVEST" --rules-path "$RULES" --map-origin "$FIXTURE_MAP" --delay-ms 0 --dry-run \
+    crawl poster https://d.example/
+ok_eq "a rule's POST requests: the crawl succeeds" "$RUN_STATUS" 0
+# three requests answer with api.json: the two POST bodies and the 302's GET
+ok_eq "each JSON answer gives its records" "$(grep -c '"title":"1970 Datsun 240Z"' "$RUN_OUT")" 3
+ok "the POST carries the rule's body" log_query '
+b = [r.get("req_body") for r in reqs if r["method"] == "POST" and r["path"] == "/d.example/api"]
+sys.exit(0 if b and b[0] == "{\"page\":1,\"member_id\":42}" else 1)'
+ok_eq "the same POST asked twice is sent once; another body is another request" \
+    "$(log_query 'print(len([r for r in reqs if r["method"] == "POST" and r["path"] == "/d.example/api"]))')" 2
+ok "a 307 redirect keeps the POST and its body" log_query '
+r = [r for r in reqs if r["path"] == "/d.example/api2"]
+sys.exit(0 if r and r[0]["method"] == "POST" and r[0].get("req_body") else 1)'
+ok_eq "the 307 target's answer is read" "$(grep -c '"title":"1972 Datsun 240Z"' "$RUN_OUT")" 1
+ok "a 302 after a POST fetches the target with a GET" log_query '
+r = [r for r in reqs if r["path"] == "/d.example/api.json"]
+sys.exit(0 if r and r[0]["method"] == "GET" else 1)'
+
 done_testing

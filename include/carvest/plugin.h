@@ -31,8 +31,9 @@
 extern "C" {
 #endif
 
-/* Bumped whenever struct cv_source or struct cv_api changes in any way. */
-#define CV_ABI_VERSION 1
+/* Bumped whenever struct cv_source or struct cv_api changes in any way.
+ * 2: follow_request (POST and custom headers). */
+#define CV_ABI_VERSION 2
 
 /* The one symbol a plugin exports: const struct cv_source *carvest_source(void) */
 #define CV_SOURCE_SYMBOL "carvest_source"
@@ -45,6 +46,19 @@ struct cv_record; /* a record under construction (opaque) */
 struct cv_nodes {
     size_t count;
     struct cv_node *const *items;
+};
+
+/* A request a source asks the core to make (follow_request): for JSON
+ * endpoints behind "Show more" buttons and the like.  The answer comes
+ * back to `source` as a page of kind `kind`; read it with page_body or
+ * json_parse.  The same method, URL and body are fetched once per run. */
+struct cv_request {
+    const char *url;                   /* relative to the page, like follow */
+    const char *method;                /* "GET" (default when NULL) or "POST" */
+    const char *body;                  /* request body, NULL for none */
+    const char *const *headers;        /* "Name: value" strings, NULL-terminated, or NULL */
+    const char *source;                /* NULL: this source */
+    const char *kind;                  /* NULL: "" */
 };
 
 enum cv_record_type {
@@ -172,6 +186,10 @@ struct cv_api {
        The core de-duplicates and applies limits. */
     int (*follow)(struct cv_page *p, const char *href, const char *source,
                   const char *kind);
+    /* Follow with a request of its own (method, body, headers).  Same
+     * politeness and robots.txt rules as any fetch.  1 queued, 0 not an
+     * http(s) URL, -1 on a bad request (reason on the page). */
+    int (*follow_request)(struct cv_page *p, const struct cv_request *req);
 
     /* --- normalisers (pure) -------------------------------------------- */
     int (*parse_price)(const char *text, struct cv_price *out);      /* 1 found, 0 none shown, -1 unreadable */
