@@ -74,7 +74,8 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
     char **urls = NULL, err[512], stored[512];
     const char *status;
     size_t nurls = 0;
-    int rc = CV_EXIT_USAGE, crc, unreachable = 0;
+    int rc = CV_EXIT_USAGE, crc, unreachable = 0, caught = 0;
+    struct cv_crawl_signals sigs;
 
     if (cl->npos < 1)
         return cv_usage_error(rt, &cv_cmd_crawl, "give the SOURCE to run");
@@ -114,6 +115,8 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
     o.source = src;
     o.urls = urls;
     o.nurls = nurls;
+    cv_crawl_catch_signals(&sigs);
+    caught = 1;
     if (!rt->opt.dry_run) {
         store = cv_store_open(rt, &unreachable, err, sizeof(err));
         if (!store) {
@@ -128,8 +131,8 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
             goto out;
         }
         if (cv_store_run_start(store, "crawl", src->name, args) < 0) {
-            cv_log(&rt->log, CV_LOG_ERROR, "the database stopped answering; nothing was crawled");
-            rc = CV_EXIT_DB;
+            cv_log(&rt->log, CV_LOG_ERROR, "the run could not be recorded; nothing was crawled");
+            rc = cv_store_unreachable(store) ? CV_EXIT_DB : CV_EXIT_PARTIAL;
             goto out;
         }
     }
@@ -160,11 +163,14 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
            st.pages == 1 ? "" : "s", st.records, st.records == 1 ? "" : "s", st.failed,
            st.robots, st.not_followed, st.not_followed == 1 ? "" : "s", stored,
            st.interrupted ? "; interrupted" : "");
-    rc = st.store_failed ? CV_EXIT_DB
-       : crc < 0 || st.interrupted || st.failed || (ss && ss->rejected) ? CV_EXIT_PARTIAL
+    rc = st.store_failed && cv_store_unreachable(store) ? CV_EXIT_DB
+       : st.store_failed || crc < 0 || st.interrupted || st.failed || (ss && ss->rejected)
+           ? CV_EXIT_PARTIAL
        : CV_EXIT_OK;
 out:
     cv_store_close(store);
+    if (caught)
+        cv_crawl_release_signals(&sigs);
     json_decref(args);
     for (size_t i = 0; i < nurls; i++)
         cv_free(urls[i]);
@@ -183,7 +189,8 @@ const struct cv_command cv_cmd_crawl = {
                    "changes only what changed at the source. Failed pages are reported and "
                    "counted; the crawl goes on and exits with status 1. The database is "
                    "waited for when it restarts; if it stays away (about a minute), the crawl "
-                   "stops with status 3 and the next run stores what was missed. SIGINT or "
+                   "stops with status 3 (another database error: status 1) and the next run "
+                   "stores what was missed. SIGINT or "
                    "SIGTERM stops fetching, stores what was extracted and exits with status 1. "
                    "Each run is logged in the crawl_runs table.",
     .opts = opts,

@@ -9,8 +9,9 @@
  * is linked.
  *
  * SIGINT and SIGTERM only set a flag (the one piece of global mutable
- * state in carvest, see stop_signal); the fetcher watches it and stops
- * within a second, so what was extracted is still stored.
+ * state in carvest, see stop_signal), caught for the whole command (see
+ * cv_crawl_catch_signals); the fetcher watches it and stops within a
+ * second, so what was extracted is still stored and the run recorded.
  */
 #include "crawl.h"
 #include "buf.h"
@@ -30,7 +31,7 @@
 /* The signal (SIGINT, SIGTERM) that asked the running crawl to stop, 0
  * when none.  Global because a signal handler can reach nothing else, and
  * it may do nothing but set a volatile sig_atomic_t: the crawl loop polls
- * it.  Reset when a crawl starts. */
+ * it.  Reset when the signals are caught. */
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
@@ -263,11 +264,9 @@ out:
     job_free(j);
 }
 
-int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv_crawl_stats *st)
+void cv_crawl_catch_signals(struct cv_crawl_signals *save)
 {
-    struct crawl c;
-    struct sigaction sa, old_int, old_term;
-    int rc = -1;
+    struct sigaction sa;
 
     /* Only a flag: no work in the handler.  SA_RESETHAND: a second signal
      * does what it always does (kills), for a stop that hangs.  No
@@ -277,8 +276,20 @@ int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESETHAND;
     stop_signal = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &save->old_int);
+    sigaction(SIGTERM, &sa, &save->old_term);
+}
+
+void cv_crawl_release_signals(const struct cv_crawl_signals *save)
+{
+    sigaction(SIGINT, &save->old_int, NULL);
+    sigaction(SIGTERM, &save->old_term, NULL);
+}
+
+int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv_crawl_stats *st)
+{
+    struct crawl c;
+    int rc = -1;
 
     memset(&c, 0, sizeof(c));
     memset(st, 0, sizeof(*st));
@@ -313,10 +324,6 @@ out:
     cv_log_progress_end(&rt->log);
     cv_fetcher_free(c.f);
     cv_strset_free(&c.seen);
-    /* A signal from now on (while the caller stores the rest) acts as it
-     * did before the crawl. */
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
     return rc;
 }
 

@@ -7,6 +7,8 @@
 
 #include "output.h"
 
+#include <signal.h>
+
 #include <stddef.h>
 
 struct cv_runtime;
@@ -34,6 +36,16 @@ struct cv_crawl_stats {
     int store_failed;                 /* the store gave up (database gone): it stopped */
     char store_error[512];            /* why, when store_failed */
 };
+
+/* SIGINT and SIGTERM ask a crawl to stop: between catch and release they
+ * only set a flag that cv_crawl_run watches (a second signal kills).  A
+ * command catches them for its whole life, so a signal while it connects
+ * or while it stores the last batch also ends it cleanly. */
+struct cv_crawl_signals {
+    struct sigaction old_int, old_term;
+};
+void cv_crawl_catch_signals(struct cv_crawl_signals *save);
+void cv_crawl_release_signals(const struct cv_crawl_signals *save);
 
 /* Crawl.  Failures of single URLs are logged and counted, never fatal.
  * Every page's printed records also go to o->store (not those of a page

@@ -306,8 +306,8 @@ static int reconnect(struct cv_db *db, long wait_ms, char *errbuf, size_t errlen
         left = deadline - cv_now_ms();
         if (left <= 0) {
             conn_error(db->conn, db->conninfo, msg, sizeof(msg));
-            snprintf(errbuf, errlen, "the database %s stayed unreachable for %ld s: %s", db->shown,
-                     wait_ms / 1000, msg);
+            snprintf(errbuf, errlen, "the database %s stayed unreachable past the reconnect "
+                     "window: %s", db->shown, msg);
             return -1;
         }
         sleep_ms(pause < left ? pause : (long)left);

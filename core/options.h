@@ -1,12 +1,13 @@
 /*
  * options.h -- global options: defaults, the config file, and validation.
  *
- * One table (in config.c) describes every global option.  The command
+ * One table (in options.c) describes every global option.  The command
  * line, the config file ($XDG_CONFIG_HOME/carvest/carvest.conf or
  * --config FILE) and --help all go through it, so an option is validated
  * the same way wherever it is given.  Precedence: defaults < config file
- * < environment (DATABASE_URL, CARVEST_PLUGIN_PATH, CARVEST_RULES_PATH)
- * < command line.
+ * < environment (CARVEST_PLUGIN_PATH, CARVEST_RULES_PATH) < command line.
+ * The database is the exception: --db, from the command line or the
+ * config file, beats DATABASE_URL (db.c reads the environment itself).
  */
 #ifndef CV_OPTIONS_H
 #define CV_OPTIONS_H
@@ -72,7 +73,7 @@ int cv_options_set(struct cv_options *o, const char *name, const char *value,
 int cv_options_read_file(struct cv_options *o, const char *path, int missing_ok,
                          char *errbuf, size_t errlen);
 
-/* Apply DATABASE_URL, CARVEST_PLUGIN_PATH and CARVEST_RULES_PATH. */
+/* Apply CARVEST_PLUGIN_PATH and CARVEST_RULES_PATH. */
 int cv_options_read_env(struct cv_options *o, char *errbuf, size_t errlen);
 
 /* Description of the global options, for getopt and --help. */

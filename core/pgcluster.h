@@ -17,7 +17,8 @@
  * serialise on a lock file in the directory.
  *
  * The server programs (initdb, pg_ctl, postgres) are looked for in
- * $PG_BINDIR alone when it is set, else in `pg_config --bindir`, the
+ * $PG_BINDIR alone when it is set, else (for an existing cluster) in
+ * /usr/lib/postgresql/<its version>/bin, then `pg_config --bindir`, the
  * newest /usr/lib/postgresql/N/bin, /usr/local/pgsql/bin, then PATH.
  */
 #ifndef CV_PGCLUSTER_H

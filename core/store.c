@@ -100,7 +100,9 @@
 #include "str.h"
 #include "url.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1558,6 +1560,41 @@ static int run_body(PGconn *c, void *ctx, char *errbuf, size_t errlen)
     return rc;
 }
 
+/*
+ * Runs of this machine still marked "running" whose process no longer
+ * exists were killed or lost their database: close them as interrupted,
+ * so status never shows a run that will not end.  Runs of other machines
+ * cannot be checked from here and are left alone.  Best effort: a
+ * failure only leaves them as they were.
+ */
+static void close_dead_runs(struct cv_store *s, const char *host)
+{
+    const char *params[2] = {host, NULL};
+    PGresult *r;
+
+    if (!s->db.conn || PQstatus(s->db.conn) != CONNECTION_OK)
+        return;
+    r = PQexecParams(s->db.conn, "SELECT id, worker FROM crawl_runs WHERE status = 'running'"
+                     " AND worker LIKE $1 || ':%'", 1, NULL, params, NULL, NULL, 0);
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *colon = strrchr(PQgetvalue(r, i, 1), ':');
+        long pid = colon ? strtol(colon + 1, NULL, 10) : 0;
+        PGresult *u;
+        if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue;   /* alive, or not ours to judge */
+        params[0] = PQgetvalue(r, i, 0);
+        u = PQexecParams(s->db.conn, "UPDATE crawl_runs SET status = 'interrupted', finished_at ="
+                         " now(), error = 'the process ended without finishing the run'"
+                         " WHERE id = $1 AND status = 'running'", 1, NULL, params, NULL, NULL, 0);
+        PQclear(u);
+    }
+    PQclear(r);
+}
+
 int cv_store_run_start(struct cv_store *s, const char *command, const char *source, json_t *args)
 {
     char *a = args ? json_dumps(args, JSON_COMPACT) : NULL, host[256], worker[300], err[512];
@@ -1575,6 +1612,7 @@ int cv_store_run_start(struct cv_store *s, const char *command, const char *sour
         snprintf(host, sizeof(host), "localhost");
     host[sizeof(host) - 1] = '\0';
     snprintf(worker, sizeof(worker), "%s:%ld", host, (long)getpid());
+    close_dead_runs(s, host);
     v[0] = command;
     v[1] = source;
     v[2] = a;
@@ -1694,6 +1732,11 @@ void cv_store_close(struct cv_store *s)
     for (int i = 0; i < N_STMT; i++)
         cv_free(s->sql[i]);
     cv_free(s);
+}
+
+int cv_store_unreachable(const struct cv_store *s)
+{
+    return s && s->failed && (!s->db.conn || PQstatus(s->db.conn) != CONNECTION_OK);
 }
 
 const struct cv_store_stats *cv_store_stats(const struct cv_store *s)

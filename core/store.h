@@ -89,4 +89,8 @@ int cv_store_run_finish(struct cv_store *s, const char *status, unsigned long pa
 
 const struct cv_store_stats *cv_store_stats(const struct cv_store *s);
 
+/* After a failure: 1 when the database could not be reached (the caller
+ * exits 3), 0 when it answered with an error (permissions, disk full...). */
+int cv_store_unreachable(const struct cv_store *s);
+
 #endif
