@@ -57,6 +57,7 @@ static const struct field fields[] = {
     {"name", B, K_TEXT},
     {"website", B, K_ORIGIN},
     {"source_url", B, K_URL},
+    {"referral_url", B, K_URL},
     {"city", B, K_TEXT},
     {"state", B, K_REGION},
     {"country", B, K_COUNTRY},
