@@ -37,6 +37,17 @@
 #                                      $SCRATCH/requests.jsonl (requests.N.jsonl
 #                                      for the Nth server of a test)
 #            stop_fixture_server [PID] SIGTERM it; returns its exit status
+# BaT world: gen_big_member DIR        generate the big BaT member reserve416
+#                                      (tests/fixtures/gen_bat_member.py:
+#                                      member page, 60 listings, DIR/bat-rest.json,
+#                                      DIR/expected.jsonl) into DIR
+#            start_bat_server [SERVER ARGS...]
+#                                      start_fixture_server over
+#                                      tests/fixtures/sites plus the big member
+#                                      (generated once per test into
+#                                      $BIG_MEMBER), with --bat-rest for
+#                                      tests/fixtures/bat-rest.json and
+#                                      $BIG_MEMBER/bat-rest.json
 # Postgres:  require_pg [--private]   give the test its own empty database and
 #                                      export DATABASE_URL: on the server in
 #                                      $CARVEST_TEST_PG (a superuser URI; set by
@@ -79,6 +90,7 @@ _tap_failed=0
 _tap_planned=
 _fixture_pids=
 _fixture_count=0
+BIG_MEMBER=            # the generated big member (start_bat_server)
 
 # ------------------------------------------------------------------ TAP
 
@@ -305,6 +317,26 @@ os.kill(int(sys.argv[1]), 9)' "$pid" >/dev/null 2>&1 &
     kill -KILL "$watchdog" 2>/dev/null    # may still be a shell: no trap
     wait "$watchdog" 2>/dev/null
     return "$st"
+}
+
+# ------------------------------------------------------------ BaT world
+
+gen_big_member() {
+    "$PYTHON3" "$top_srcdir/tests/fixtures/gen_bat_member.py" "$1"
+}
+
+start_bat_server() {
+    if [ -z "${BIG_MEMBER:-}" ] || [ ! -f "$BIG_MEMBER/bat-rest.json" ]; then
+        BIG_MEMBER=$SCRATCH/big-member
+        gen_big_member "$BIG_MEMBER" || {
+            diag "gen_bat_member.py failed"
+            return 1
+        }
+        export BIG_MEMBER
+    fi
+    start_fixture_server "$top_srcdir/tests/fixtures/sites" --root "$BIG_MEMBER" \
+        --bat-rest "$top_srcdir/tests/fixtures/bat-rest.json" \
+        --bat-rest "$BIG_MEMBER/bat-rest.json" "$@"
 }
 
 # --------------------------------------------------------- request log

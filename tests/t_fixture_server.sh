@@ -1,6 +1,8 @@
 #!/bin/sh
 # t_fixture_server.sh -- the test fixture server serves sites, maps queries,
-# redirects, compresses, injects every fault and logs every request.
+# redirects, compresses, injects every fault and logs every request; serves
+# several roots (the first that has a file wins) and emulates BaT's "Show
+# More" REST endpoint (--bat-rest).
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
@@ -63,9 +65,10 @@ EOF
 
 # ---------------------------------------------------------- the client
 
-# hget [-e ACCEPT-ENCODING] [-m METHOD] [--read N] PATH: one request on a new
-# connection; the answer goes to $R: status, headers ("name: value", names
-# in lower case), body (content-decoded), raw_len, error, ttfb_ms, ms.
+# hget [-e ACCEPT-ENCODING] [-m METHOD] [-d BODY] [-H 'Name: value']...
+# [--read N] PATH: one request on a new connection; the answer goes to $R:
+# status, headers ("name: value", names in lower case), body
+# (content-decoded), raw_len, error, ttfb_ms, ms.
 R=$SCRATCH/resp
 cat >"$SCRATCH/hget.py" <<'EOF'
 import argparse, http.client, os, time, zlib
@@ -77,6 +80,8 @@ p.add_argument("path")
 p.add_argument("-e", dest="accept_encoding")
 p.add_argument("-m", dest="method", default="GET")
 p.add_argument("--read", type=int, default=0)
+p.add_argument("-d", dest="data")
+p.add_argument("-H", dest="header", action="append", default=[])
 a = p.parse_args()
 
 status, headers, raw, error, ttfb = "", [], b"", "", 0.0
@@ -86,7 +91,11 @@ try:
     h = {"User-Agent": "fixture-test/1"}
     if a.accept_encoding is not None:
         h["Accept-Encoding"] = a.accept_encoding
-    conn.request(a.method, a.path, headers=h)
+    for line in a.header:
+        name, _, value = line.partition(":")
+        h[name.strip()] = value.strip()
+    conn.request(a.method, a.path, body=a.data.encode() if a.data is not None else None,
+                 headers=h)
     r = conn.getresponse()
     ttfb = time.monotonic() - t0
     status, headers = r.status, r.getheaders()
@@ -341,6 +350,150 @@ ok_eq "--compress none: identity even when gzip is accepted" "$(header content-e
 ok_eq "second server logs to its own file" "$(log_count)" 1
 ok_eq "second server: no faults without --faults" "$(log_query 'print(reqs[0]["fault"])')" None
 stop_fixture_server
+
+# ------------------------------------------------- several roots
+
+# --root twice: the first root that has the file serves it.
+SITE2=$SCRATCH/site2
+mkdir -p "$SITE2/h.example/only2" "$SITE2/o.example" "$SITE2/sr.example/only2" "$SITE2/f.example"
+printf '<html>a from the second root</html>\n' >"$SITE2/h.example/a.html"
+printf '<html>only in the second root</html>\n' >"$SITE2/h.example/only2.html"
+printf '<html>folder only in the second root</html>\n' >"$SITE2/h.example/only2/index.html"
+printf '<html>page 2 only in the second root</html>\n' >"$SITE2/h.example/only2/index.html@page=2"
+printf '<html>a host only in the second root</html>\n' >"$SITE2/o.example/index.html"
+printf '<html>sr folder only in the second root</html>\n' >"$SITE2/sr.example/only2/index.html"
+printf '<html>fault file from the second root</html>\n' >"$SITE2/f.example/alt.html"
+cat >"$SCRATCH/faults2.json" <<'EOF'
+[{"path": "/h.example/swapped.html", "action": "file", "file": "f.example/alt.html"}]
+EOF
+start_fixture_server "$SITE" --root "$SITE2" --slash-redirect sr.example \
+    --faults "$SCRATCH/faults2.json" || bail_out "two-root server did not start"
+hget /h.example/a.html
+ok "two roots: a file in both comes from the first" same_body "$SITE/h.example/a.html"
+hget /h.example/only2.html
+ok_eq "two roots: a file only in the second is served" "$(body)" \
+    "<html>only in the second root</html>"
+hget /h.example/only2/
+ok_eq "two roots: a folder only in the second serves its index.html" "$(body)" \
+    "<html>folder only in the second root</html>"
+hget '/h.example/only2/?page=2&utm_source=x'
+ok_eq "two roots: queries map in the second root too" "$(body)" \
+    "<html>page 2 only in the second root</html>"
+hget /o.example/
+ok_eq "two roots: a host only in the second root" "$(body)" \
+    "<html>a host only in the second root</html>"
+hget /h.example/vehicles/
+ok_eq "two roots: the first root still serves its own pages" "$(body)" \
+    "<html>vehicles page 1</html>"
+hget /h.example/nowhere.html
+ok_eq "two roots: in neither root: 404" "$(status)" 404
+hget /sr.example/only2
+ok_eq "two roots: slash redirect for a folder of the second root" \
+    "$(status) $(header location)" "301 https://sr.example/only2/"
+hget /h.example/swapped.html
+ok_eq "two roots: a fault rule's file may live in the second root" "$(body)" \
+    "<html>fault file from the second root</html>"
+hget /h.example/../../site2/h.example/only2.html
+ok_eq "two roots: '..' still refused" "$(status)" 403
+stop_fixture_server
+run "$PYTHON3" "$FIXTURE_SERVER_PY" --root "$SITE" --root "$SCRATCH/no-such-root"
+ok_match "a missing second root: exit 2, named" "$RUN_STATUS $(cat "$RUN_ERR")" \
+    "^2 .*no-such-root: not a directory"
+
+# ----------------------------------------- the BaT "Show More" endpoint
+
+# Two files, merged: member 7001 has 30 items (timestamps not in order),
+# member 7002 has 3, and a second file adds 2 more of member 7002.
+"$PYTHON3" - "$SCRATCH" <<'EOF'
+import json, os, sys
+d = sys.argv[1]
+def item(n, member, ts):
+    return {"id": n, "url": f"https://bringatrailer.com/listing/car-{n}/",
+            "title": f"Car {n}", "timestamp_end": ts, "member_id": member}
+a = [item(n, 7001, 1700000000 + (n * 7919) % 100 * 3600) for n in range(1, 31)]
+a += [item(n, 7002, 1600000000 + n) for n in range(31, 34)]
+with open(os.path.join(d, "rest-a.json"), "w") as f:
+    json.dump({"nonce": "abc123", "items": a}, f)
+with open(os.path.join(d, "rest-b.json"), "w") as f:
+    json.dump({"nonce": "abc123", "items": [item(n, 7002, 1650000000 + n) for n in (34, 35)]}, f)
+EOF
+cat >"$SCRATCH/faults3.json" <<'EOF'
+[{"method": "POST", "prefix": "/bringatrailer.com/wp-json/", "times": 1, "status": 429,
+  "headers": {"Retry-After": "1"}}]
+EOF
+start_fixture_server "$SITE" --bat-rest "$SCRATCH/rest-a.json" --bat-rest "$SCRATCH/rest-b.json" \
+    --faults "$SCRATCH/faults3.json" || bail_out "the REST server did not start"
+EP=/bringatrailer.com/wp-json/bringatrailer/1.0/data/listings-filter
+NONCE='X-WP-Nonce: abc123'
+CT='Content-Type: application/json'
+# shellcheck disable=SC3043  # 'local': every sh that runs the tests has it
+rest() {    # rest PAGE PER_PAGE MEMBER [hget options...]
+    local page="$1" per="$2" member="$3"
+    shift 3
+    hget -m POST -H "$NONCE" -H "$CT" "$@" \
+        -d "{\"page\":$page,\"per_page\":$per,\"get_items\":1,\"sort\":\"td\",\"base_filter\":{\"member_id\":$member,\"items_type\":\"member\"}}" \
+        "$EP"
+}
+answer() {    # answer EXPR: a Python expression over the JSON answer `a`
+    "$PYTHON3" -c 'import json, sys
+a = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$R/body" "$1"
+}
+
+rest 1 24 7001
+ok_eq "REST: fault rules come first (429, Retry-After)" "$(status) $(header retry-after)" "429 1"
+rest 1 24 7001
+ok_eq "REST: then 200" "$(status)" 200
+ok_match "REST: application/json" "$(header content-type)" "^application/json"
+ok_eq "REST: page 1 of member 7001" \
+    "$(answer '(len(a["items"]), a["items_total"], a["items_per_page"], a["page_current"], a["pages_total"])')" \
+    "(24, 30, 24, 1, 2)"
+ok_eq "REST: only that member's items" \
+    "$(answer 'sorted({i["id"] <= 30 for i in a["items"]})')" "[True]"
+ok_eq "REST: newest first (timestamp_end descending)" \
+    "$(answer '[i["timestamp_end"] for i in a["items"]] == sorted((i["timestamp_end"] for i in a["items"]), reverse=True)')" True
+ok_eq "REST: member_id is not in the answer's items" "$(answer 'any("member_id" in i for i in a["items"])')" False
+ok_match "REST: slashes escaped like WordPress" "$(body)" 'https:\\/\\/bringatrailer\.com\\/listing\\/'
+first_page=$(answer '[i["id"] for i in a["items"]]')
+rest 2 24 7001
+ok_eq "REST: page 2 holds the rest" \
+    "$(answer '(len(a["items"]), a["page_current"], a["pages_total"])')" "(6, 2, 2)"
+ok_eq "REST: pages do not overlap and cover all 30" \
+    "$(answer 'len(set(i["id"] for i in a["items"]) | set('"$first_page"'))')" 30
+rest 3 24 7001
+ok_eq "REST: a page past the end has no items" "$(status) $(answer 'len(a["items"])')" "200 0"
+rest 1 48 7001
+ok_eq "REST: per_page 48 is allowed" "$(status) $(answer 'len(a["items"])')" "200 30"
+rest 1 49 7001
+ok_eq "REST: per_page above 48: 400" "$(status) $(answer 'a["code"]')" "400 rest_invalid_param"
+rest 1 24 7002
+ok_eq "REST: files are merged (3 + 2 items of member 7002)" \
+    "$(answer '[i["id"] for i in a["items"]]')" "[35, 34, 33, 32, 31]"
+rest 1 24 7001 -H 'X-WP-Nonce: wrong'
+ok_eq "REST: a wrong nonce: 403 rest_cookie_invalid_nonce" "$(status) $(answer 'a["code"]')" \
+    "403 rest_cookie_invalid_nonce"
+hget -m POST -H "$CT" -d '{"page":1,"per_page":24,"base_filter":{"member_id":7001}}' "$EP"
+ok_eq "REST: no nonce: 403" "$(status) $(answer 'a["data"]["status"]')" "403 403"
+hget -m POST -H "$NONCE" -H "$CT" -d '{"page":1,"per_page":48,"member_id":7001}' "$EP"
+ok_eq "REST: a top-level filter is ignored (every item)" "$(answer 'a["items_total"]')" 35
+hget -m POST -H "$NONCE" -H 'Content-Type: application/x-www-form-urlencoded' \
+    -d 'page=1&per_page=24&base_filter%5Bmember_id%5D=7001&base_filter[member_id]=7001' "$EP"
+ok_eq "REST: a form-encoded filter is ignored (every item)" \
+    "$(status) $(answer '(a["items_total"], len(a["items"]))')" "200 (35, 24)"
+hget -m POST -H "$NONCE" -H "$CT" -d 'not json' "$EP"
+ok_eq "REST: a JSON body that is not JSON: 400" "$(status) $(answer 'a["code"]')" "400 rest_invalid_json"
+hget -H "$NONCE" "$EP"
+ok_eq "REST: GET: 404 rest_no_route" "$(status) $(answer 'a["code"]')" "404 rest_no_route"
+hget /h.example/a.html
+ok "REST: other pages are still files" same_body "$SITE/h.example/a.html"
+ok_eq "REST: every request logged with its method and body" \
+    "$(log_query 'r = [x for x in reqs if x["path"].startswith("/bringatrailer.com/")]; print(len(r), r[0]["method"], r[0]["fault"], r[1]["status"], "\"member_id\":7001" in r[1]["req_body"])')" \
+    "13 POST 429 200 True"
+stop_fixture_server
+printf '{"items": []}\n' >"$SCRATCH/bad-rest.json"
+run "$PYTHON3" "$FIXTURE_SERVER_PY" --root "$SITE" --bat-rest "$SCRATCH/bad-rest.json"
+ok_match "--bat-rest without a nonce: exit 2, named" "$RUN_STATUS $(cat "$RUN_ERR")" \
+    "^2 .*bad-rest\.json.*nonce"
 
 # Startup errors and speed.
 printf '[{"path": "/x", "action": "drop", "colour": "red"}]\n' >"$SCRATCH/bad.json"

@@ -24,9 +24,34 @@ path is ``/HOST/PATH?QUERY``:
                                   -> ROOT/h/inventory/index.html@limit=4&offset=0
     /h/a.html?x=1                 -> ROOT/h/a.html@x=1
 
+--root may be given more than once: a request is served from the first root
+that has the file (so a folder generated at test time can add pages to the
+committed fixtures), and a 404 only when none has it.
+
 A folder asked for without its trailing slash is served directly, except for
 hosts named with --slash-redirect, which answer
 ``301 Location: https://HOST/PATH/`` (an absolute real URL, query kept).
+
+BaT's "Show More" endpoint (--bat-rest FILE, repeatable, items merged):
+``POST /bringatrailer.com/wp-json/bringatrailer/1.0/data/listings-filter``
+answers from files shaped like tests/fixtures/bat-rest.json, ``{"nonce":
+"...", "items": [{..., "member_id": N}, ...]}``, the way the real endpoint
+does (research: sources.md 2.2):
+  - the X-WP-Nonce header must be a file's nonce, else 403
+    {"code":"rest_cookie_invalid_nonce","message":"Cookie check failed",...};
+  - the body is JSON: {"page":K,"per_page":P,"get_items":1,"sort":"td",
+    "base_filter":{"member_id":N}}; only base_filter.member_id filters: a
+    top-level or form-encoded filter is ignored and the answer is every item
+    (BaT's unfiltered "firehose"); a body that says JSON and is not: 400;
+  - per_page 1..48 (default 24), page >= 1 (default 1), else 400
+    {"code":"rest_invalid_param",...};
+  - items newest first (timestamp_end descending), page K of size P:
+    {"items":[...],"items_total":N,"items_per_page":P,"page_current":K,
+     "pages_total":T,"is_default_keyword_filter":false} as
+    application/json, slashes escaped like WordPress does, member_id left
+    out of the items; a page past the end has no items;
+  - another method: 404 {"code":"rest_no_route",...}.
+Fault rules are tried first, so a test can make the endpoint answer 429.
 
 Faults (--faults FILE): a JSON list of rules, tried in order for every
 request; the first rule that matches and has uses left applies and uses one.
@@ -72,7 +97,8 @@ Actions (a rule has "action" or, for a plain error, just "status"):
   big        "bytes": N -- 200 text/html of N bytes, chunked, no
              Content-Length
   file       "file": "path/under/root" [, "status": N (200)] -- serve that
-             file instead of the requested one
+             file (from the first root that has it) instead of the
+             requested one
 
 Every method is answered like GET (a request body is read, and logged);
 HEAD gets the headers only.  Use a "method" match to answer POSTs
@@ -91,9 +117,10 @@ body also gets "req_body" (its first 4096 bytes as text).  GET /__health
 answers 200 "ok" and is not logged.
 
 Usage:
-  fixture_server.py --root DIR [--bind 127.0.0.1] [--port 0] [--log FILE]
-      [--faults FILE] [--portfile FILE] [--slash-redirect HOST]...
+  fixture_server.py --root DIR [--root DIR]... [--bind 127.0.0.1] [--port 0]
+      [--log FILE] [--faults FILE] [--portfile FILE] [--slash-redirect HOST]...
       [--real-scheme https] [--compress auto|gzip|deflate|none]
+      [--bat-rest FILE]...
 It prints "PORT <n>" on stdout once listening and exits 0 on SIGTERM/SIGINT.
 """
 
@@ -110,7 +137,7 @@ import traceback
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 HEALTH_PATH = "/__health"
 REQ_BODY_LOG_LIMIT = 4096
@@ -210,16 +237,33 @@ def file_reply(fs_path, status=200):
 
 
 class Site:
-    """Maps request targets onto the fixture tree."""
+    """Maps request targets onto the fixture trees (the first root that has
+    the file wins)."""
 
-    def __init__(self, root, slash_hosts=(), real_scheme="https"):
-        self.root = os.path.abspath(root)
+    def __init__(self, roots, slash_hosts=(), real_scheme="https"):
+        if isinstance(roots, str):
+            roots = [roots]
+        self.roots = [os.path.abspath(r) for r in roots]
+        self.root = self.roots[0]
         self.slash_hosts = set(slash_hosts)
         self.real_scheme = real_scheme
 
-    def contains(self, fs_path):
+    @staticmethod
+    def inside(root, fs_path):
         fs_path = os.path.normpath(fs_path)
-        return os.path.commonpath([self.root, fs_path]) == self.root
+        return os.path.commonpath([root, fs_path]) == root
+
+    def contains(self, fs_path):
+        return any(self.inside(root, fs_path) for root in self.roots)
+
+    def find_file(self, relpath):
+        """The file relpath (a path under a root) in the first root that
+        has it, or None."""
+        for root in self.roots:
+            fs_path = os.path.join(root, relpath)
+            if self.inside(root, fs_path) and os.path.isfile(fs_path):
+                return fs_path
+        return None
 
     def reply_for(self, target):
         raw_path, query = split_target(target)
@@ -229,8 +273,19 @@ class Site:
             return error_reply(403, "Path escapes the fixture root.")
         if not segments:
             return error_reply(404, "No host in the path.")
-        fs_path = os.path.join(self.root, *segments)
-        if not self.contains(fs_path):
+        # The first root that has the page serves it (or redirects to it);
+        # when none has it, the first root's 404.
+        first = None
+        for root in self.roots:
+            reply = self.reply_in_root(root, segments, path, raw_path, query)
+            if reply.status != 404:
+                return reply
+            first = first or reply
+        return first
+
+    def reply_in_root(self, root, segments, path, raw_path, query):
+        fs_path = os.path.join(root, *segments)
+        if not self.inside(root, fs_path):
             return error_reply(403, "Path escapes the fixture root.")
         if os.path.isdir(fs_path):
             if (not path.endswith("/") and len(segments) > 1
@@ -349,10 +404,8 @@ class FaultRule:
             self.fail(f"encoding must be one of {', '.join(ENCODINGS)}")
         if not all(isinstance(v, str) for v in spec.get("headers", {}).values()):
             self.fail("header values must be strings")
-        if "file" in spec:
-            fs_path = os.path.join(site.root, spec["file"])
-            if not site.contains(fs_path) or not os.path.isfile(fs_path):
-                self.fail(f"file {spec['file']!r} is not a file under the root")
+        if "file" in spec and not site.find_file(spec["file"]):
+            self.fail(f"file {spec['file']!r} is not a file under a root")
 
     def matches(self, method, targets):
         if self.method and self.method != method:
@@ -509,6 +562,127 @@ def is_compressible(content_type):
     return content_type.startswith(COMPRESSIBLE)
 
 
+# ------------------------------------------------- BaT "Show More" REST
+
+BAT_REST_PATH = "/bringatrailer.com/wp-json/bringatrailer/1.0/data/listings-filter"
+BAT_REST_MAX_PER_PAGE = 48
+BAT_REST_DEFAULT_PER_PAGE = 24
+
+
+class BatRestError(Exception):
+    pass
+
+
+def wp_json(status, payload):
+    """A JSON reply the way WordPress writes it (slashes escaped)."""
+    body = json.dumps(payload, separators=(",", ":")).replace("/", "\\/")
+    return Reply(status, body.encode(), "application/json; charset=UTF-8")
+
+
+def wp_error(status, code, message, **data):
+    return wp_json(status, {"code": code, "message": message,
+                            "data": dict({"status": status}, **data)})
+
+
+class BatRest:
+    """BaT's listings-filter endpoint over the items of --bat-rest files
+    (shaped like tests/fixtures/bat-rest.json: "nonce", "items" with a
+    "member_id" each).  See the module docstring for what it checks."""
+
+    def __init__(self, filenames=()):
+        self.nonces = set()
+        self.items = []
+        for filename in filenames:
+            try:
+                with open(filename, encoding="utf-8") as f:
+                    data = json.load(f)
+            except (OSError, ValueError) as e:
+                raise BatRestError(f"--bat-rest {filename}: {e}") from e
+            if not isinstance(data, dict) or not isinstance(data.get("nonce"), str) \
+                    or not isinstance(data.get("items"), list):
+                raise BatRestError(f"--bat-rest {filename}: expected an object with "
+                                   "\"nonce\" and \"items\"")
+            for item in data["items"]:
+                if not isinstance(item, dict) or "member_id" not in item:
+                    raise BatRestError(f"--bat-rest {filename}: every item needs a member_id")
+            self.nonces.add(data["nonce"])
+            self.items.extend(data["items"])
+        # "sort": "td" -- the newest end first; ties keep the file order
+        self.items.sort(key=lambda it: -int(it.get("timestamp_end") or 0))
+
+    def __bool__(self):
+        return bool(self.nonces)
+
+    @staticmethod
+    def handles(target):
+        return split_target(target)[0].rstrip("/") == BAT_REST_PATH
+
+    @staticmethod
+    def read_params(body, content_type):
+        """(params, filtered): the request's parameters, and whether its
+        base_filter counts (JSON bodies only; BaT ignores a top-level or
+        form-encoded filter and answers every listing)."""
+        text = body.decode("utf-8", "replace")
+        if "json" in content_type.lower() or text.lstrip().startswith("{"):
+            try:
+                params = json.loads(text)
+            except ValueError:
+                raise BatRestError("rest_invalid_json")
+            if not isinstance(params, dict):
+                raise BatRestError("rest_invalid_json")
+            return params, True
+        pairs = parse_qsl(text, keep_blank_values=True)
+        return {k: v for k, v in pairs if "[" not in k}, False
+
+    @staticmethod
+    def int_param(params, name, default):
+        value = params.get(name, default)
+        if isinstance(value, bool):
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    def reply(self, method, headers, body):
+        if method != "POST":
+            return wp_error(404, "rest_no_route",
+                            "No route was found matching the URL and request method.")
+        if headers.get("X-WP-Nonce", "") not in self.nonces:
+            return wp_error(403, "rest_cookie_invalid_nonce", "Cookie check failed")
+        try:
+            params, filtered = self.read_params(body, headers.get("Content-Type", ""))
+        except BatRestError:
+            return wp_error(400, "rest_invalid_json", "Invalid JSON body passed.")
+        page = self.int_param(params, "page", 1)
+        per_page = self.int_param(params, "per_page", BAT_REST_DEFAULT_PER_PAGE)
+        bad = {}
+        if page is None or page < 1:
+            bad["page"] = "page must be greater than or equal to 1"
+        if per_page is None or not 1 <= per_page <= BAT_REST_MAX_PER_PAGE:
+            bad["per_page"] = (f"per_page must be between 1 (inclusive) and "
+                               f"{BAT_REST_MAX_PER_PAGE} (inclusive)")
+        if bad:
+            return wp_error(400, "rest_invalid_param",
+                            f"Invalid parameter(s): {', '.join(sorted(bad))}", params=bad)
+        base = params.get("base_filter") if filtered else None
+        member = base.get("member_id") if isinstance(base, dict) else None
+        if member is None:
+            items = self.items                      # the unfiltered "firehose"
+        else:
+            items = [it for it in self.items if str(it["member_id"]) == str(member)]
+        total = len(items)
+        chosen = items[(page - 1) * per_page:page * per_page]
+        return wp_json(200, {
+            "items": [{k: v for k, v in it.items() if k != "member_id"} for it in chosen],
+            "items_total": total,
+            "items_per_page": per_page,
+            "page_current": page,
+            "pages_total": -(-total // per_page),
+            "is_default_keyword_filter": False,
+        })
+
+
 # ---------------------------------------------------------- request log
 
 class RequestLog:
@@ -562,7 +736,7 @@ def fault_reply(server, target, host, rule):
     if action == "big":
         return Reply(200)
     if action == "file":
-        return file_reply(os.path.join(server.site.root, spec["file"]),
+        return file_reply(server.site.find_file(spec["file"]) or "",
                           spec.get("status", 200))
     return server.site.reply_for(target)      # slow, trickle, truncate
 
@@ -586,9 +760,10 @@ def plan_for(server, target, host, rule):
 class FixtureServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, site, faults, log, compress):
+    def __init__(self, address, site, faults, log, compress, bat_rest=None):
         super().__init__(address, FixtureHandler)
         self.site = site
+        self.bat_rest = bat_rest or BatRest()
         self.faults = faults
         self.log = log
         self.compress = compress
@@ -638,7 +813,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
             return
         host = unquote(split_target(self.path)[0]).lstrip("/").partition("/")[0]
         rule = self.server.faults.take(self.command, self.path)
-        plan = plan_for(self.server, self.path, host, rule)
+        if rule is None and self.server.bat_rest and BatRest.handles(self.path):
+            plan = Plan(self.server.bat_rest.reply(self.command, self.headers, req_body))
+        else:
+            plan = plan_for(self.server, self.path, host, rule)
         self.apply_coding(plan, rule)
         self.log_request_entry(arrived, host, plan, req_body)
         self.deliver(plan)
@@ -763,7 +941,9 @@ class FixtureHandler(BaseHTTPRequestHandler):
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Serve carvest fixture sites, with faults on demand.")
-    p.add_argument("--root", required=True, help="fixture tree: ROOT/HOST/PATH")
+    p.add_argument("--root", required=True, action="append",
+                   help="fixture tree: ROOT/HOST/PATH (repeatable: the first "
+                        "root that has the file serves it)")
     p.add_argument("--bind", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--log", help="append one JSON line per request here")
@@ -774,6 +954,9 @@ def parse_args(argv):
     p.add_argument("--real-scheme", default="https", choices=("http", "https"))
     p.add_argument("--compress", default="auto",
                    choices=("auto", "gzip", "deflate", "none"))
+    p.add_argument("--bat-rest", action="append", default=[], metavar="FILE",
+                   help="emulate BaT's listings-filter endpoint over FILE's items "
+                        "(repeatable: items merged)")
     return p.parse_args(argv)
 
 
@@ -792,15 +975,18 @@ def main(argv=None):
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
     args = parse_args(argv)
-    if not os.path.isdir(args.root):
-        print(f"fixture_server: --root {args.root}: not a directory", file=sys.stderr)
-        return 2
+    for root in args.root:
+        if not os.path.isdir(root):
+            print(f"fixture_server: --root {root}: not a directory", file=sys.stderr)
+            return 2
     site = Site(args.root, args.slash_redirect, args.real_scheme)
     try:
         faults = FaultBook.load(args.faults, site) if args.faults else FaultBook()
+        bat_rest = BatRest(args.bat_rest)
         log = RequestLog(args.log)
-        server = FixtureServer((args.bind, args.port), site, faults, log, args.compress)
-    except (FaultError, OSError) as e:
+        server = FixtureServer((args.bind, args.port), site, faults, log, args.compress,
+                               bat_rest)
+    except (FaultError, BatRestError, OSError) as e:
         print(f"fixture_server: {e}", file=sys.stderr)
         return 2
     port = server.server_address[1]
