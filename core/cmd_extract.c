@@ -23,6 +23,7 @@
 
 static const struct cv_cmdopt opts[] = {
     {"url", 1, "CANONICAL", "the real URL of FILE (for links, identity and routing)"},
+    {"kind", 1, "KIND", "the page kind, as a follow would give it (e.g. homepage, rest)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -152,8 +153,9 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
         rc = CV_EXIT_PARTIAL;
         goto out;
     }
-    rc = cv_extract_page(rt, src, page_url, cv_buf_str(&g.body), g.body.len, g.ctype,
-                         g.status, &sink, &n) < 0 ? CV_EXIT_PARTIAL : CV_EXIT_OK;
+    rc = cv_extract_page(rt, src, page_url, cv_cmdline_get(cl, "kind"), cv_buf_str(&g.body),
+                         g.body.len, g.ctype, g.status, &sink, &n) < 0 ? CV_EXIT_PARTIAL
+                                                                       : CV_EXIT_OK;
     if (rc == CV_EXIT_OK && n == 0)
         cv_log(&rt->log, CV_LOG_INFO, "%s: the source emitted no records", page_url);
 out:
@@ -168,15 +170,16 @@ out:
 
 const struct cv_command cv_cmd_extract = {
     .name = "extract",
-    .args = "[SOURCE] FILE|URL [--url CANONICAL]",
+    .args = "[SOURCE] FILE|URL [--url CANONICAL] [--kind KIND]",
     .summary = "run one source on one page and print its records",
     .description = "Run SOURCE on one page, a saved FILE ('-' for standard input) or a URL "
                    "fetched with the usual politeness, and print the records it emits as JSON "
                    "Lines (or as --output says). --url gives a file its real URL, used for "
                    "relative links, record identity and routing. Without SOURCE the page goes "
                    "to the source that claims its URL, else to one whose fingerprint it "
-                   "carries. Never touches the database. With -v, the links the source would "
-                   "follow are listed on stderr.",
+                   "carries. --kind gives the page the kind a source's follow would have given it "
+                   "(a source may read pages of several kinds). Never touches the database. "
+                   "With -v, the links the source would follow are listed on stderr.",
     .opts = opts,
     .needs_sources = 1,
     .run = run,

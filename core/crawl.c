@@ -42,6 +42,8 @@ static void on_stop_signal(int sig)
 struct job {
     struct cv_source_entry *src;   /* NULL: route when the page arrives */
     char *kind;
+    char *method;                  /* NULL: GET */
+    void *tag;                     /* the start URL's tag (cv_crawl_hooks) */
 };
 
 struct crawl {
@@ -60,6 +62,7 @@ static void job_free(struct job *j)
     if (!j)
         return;
     cv_free(j->kind);
+    cv_free(j->method);
     cv_free(j);
 }
 
@@ -93,17 +96,22 @@ static int first_sight(struct crawl *c, const char *url)
 
 static int schedule_request(struct crawl *c, const char *url, const char *method,
                             const char *body, const char *const *headers,
-                            struct cv_source_entry *src, const char *kind)
+                            struct cv_source_entry *src, const char *kind, void *tag)
 {
     struct job *j = cv_calloc(1, sizeof(*j));
+    const struct cv_crawl_hooks *h = c->o->hooks;
 
-    if (!j || !(j->kind = cv_strdup(kind ? kind : "")))
+    if (!j || !(j->kind = cv_strdup(kind ? kind : "")) ||
+        (method && !(j->method = cv_strdup(method))))
         goto fail;
     j->src = src;
+    j->tag = tag;
     if (cv_fetcher_add_request(c->f, url, method, body, headers,
                                src ? (long)src->delay_ms : 0, j) < 0)
         goto fail;
     c->scheduled++;
+    if (h && h->queued)
+        h->queued(h->ctx, tag);
     return 0;
 fail:
     job_free(j);
@@ -111,17 +119,23 @@ fail:
 }
 
 static int schedule_url(struct crawl *c, const char *url, struct cv_source_entry *src,
-                        const char *kind)
+                        const char *kind, void *tag)
 {
-    return schedule_request(c, url, NULL, NULL, NULL, src, kind);
+    return schedule_request(c, url, NULL, NULL, NULL, src, kind, tag);
 }
 
-static void follow_links(struct crawl *c, struct cv_page *p)
+static void follow_links(struct crawl *c, struct cv_page *p, void *tag)
 {
+    const struct cv_crawl_hooks *h = c->o->hooks;
+
     for (size_t i = 0; i < p->nfollows && !c->done; i++) {
         const struct cv_follow *fl = &p->follows[i];
         int fresh;
 
+        if (h && h->follow && !h->follow(h->ctx, tag, fl)) {
+            c->st->skipped++;
+            continue;
+        }
         if (c->o->max_pages && c->scheduled >= (unsigned long)c->o->max_pages) {
             if (first_sight_request(c, fl->method, fl->url, fl->body) > 0)
                 c->st->not_followed++;
@@ -138,7 +152,7 @@ static void follow_links(struct crawl *c, struct cv_page *p)
                strcmp(fl->method, "GET") ? fl->method : "", strcmp(fl->method, "GET") ? " " : "",
                fl->url, fl->source, *fl->kind ? " " : "", fl->kind);
         if (schedule_request(c, fl->url, fl->method, fl->body, (const char *const *)fl->headers,
-                             cv_registry_find(&c->rt->reg, fl->source), fl->kind) < 0)
+                             cv_registry_find(&c->rt->reg, fl->source), fl->kind, tag) < 0)
             c->oom = 1;
     }
 }
@@ -202,24 +216,50 @@ static struct cv_source_entry *route(struct cv_runtime *rt, const char *url, con
     return src ? src : cv_registry_fingerprint(&rt->reg, body, len);
 }
 
+/* Tell the pipeline (if any) what became of a URL. */
+static void report(struct crawl *c, const struct job *j, const struct cv_response *res,
+                   const struct cv_source_entry *src, enum cv_err err, const char *errmsg,
+                   size_t records)
+{
+    const struct cv_crawl_hooks *h = c->o->hooks;
+    struct cv_crawl_result r;
+
+    if (!h || !h->done)
+        return;
+    r.url = res->requested;
+    r.source = src ? src->name : NULL;
+    r.kind = j->kind;
+    r.method = j->method ? j->method : "GET";
+    r.err = err;
+    r.status = res->status;
+    r.errmsg = errmsg ? errmsg : "";
+    r.records = records;
+    h->done(h->ctx, j->tag, &r);
+}
+
 static void on_page(struct cv_response *res, void *ctx)
 {
     struct crawl *c = ctx;
     struct job *j = res->userdata;
     struct cv_source_entry *src = j->src;
+    const struct cv_crawl_hooks *h = c->o->hooks;
     struct cv_page *p = NULL;
     size_t printed;
 
-    if (res->err == CV_ECANCEL || c->st->store_failed)
+    if (res->err == CV_ECANCEL || c->st->store_failed) {
+        report(c, j, res, src, CV_ECANCEL, "the crawl stopped before this URL", 0);
         goto out;
+    }
     if (res->err == CV_EROBOTS) {
         c->st->robots++;
         cv_log(&c->rt->log, CV_LOG_INFO, "%s: skipped, %s", res->requested, res->errmsg);
+        report(c, j, res, src, res->err, res->errmsg, 0);
         goto out;
     }
     if (res->err != CV_OK) {
         c->st->failed++;
         cv_log(&c->rt->log, CV_LOG_ERROR, "%s: %s", res->requested, res->errmsg);
+        report(c, j, res, src, res->err, res->errmsg, 0);
         goto out;
     }
     /* A redirect target is seen too: links to it must not fetch it again. */
@@ -231,12 +271,14 @@ static void on_page(struct cv_response *res, void *ctx)
         c->st->unclaimed++;
         c->st->failed++;
         cv_log(&c->rt->log, CV_LOG_ERROR, "%s: no source claims this page", res->url);
+        report(c, j, res, NULL, CV_ENOTFOUND, "no source claims this page", 0);
         goto out;
     }
     p = cv_page_new(c->rt, src, res->url, j->kind, res->body, res->len, res->content_type,
                     res->status);
     if (!p) {
         c->oom = 1;
+        report(c, j, res, src, CV_ENOMEM, "out of memory", 0);
         goto out;
     }
     c->st->pages++;
@@ -244,12 +286,17 @@ static void on_page(struct cv_response *res, void *ctx)
         c->st->failed++;
         cv_log(&c->rt->log, CV_LOG_ERROR, "%s: %s: %s (its records were dropped)", src->name,
                p->url, p->error);
+        report(c, j, res, src, CV_EEXTRACT, p->error, 0);
         goto out;
     }
+    if (h && h->records && json_array_size(p->emitted) &&
+        h->records(h->ctx, j->tag, p->url, p->emitted) < 0)
+        c->oom = 1;
     printed = print_records(c, p);
     store_records(c, p, printed);
     if (!c->done)
-        follow_links(c, p);
+        follow_links(c, p, j->tag);
+    report(c, j, res, src, CV_OK, NULL, printed);
 out:
     cv_log_progress(&c->rt->log, "%lu pages, %lu records, %lu failed", c->st->pages,
                     c->st->records, c->st->failed);
@@ -280,6 +327,11 @@ void cv_crawl_catch_signals(struct cv_crawl_signals *save)
     sigaction(SIGTERM, &sa, &save->old_term);
 }
 
+int cv_crawl_stop_requested(void)
+{
+    return stop_signal != 0;
+}
+
 void cv_crawl_release_signals(const struct cv_crawl_signals *save)
 {
     sigaction(SIGINT, &save->old_int, NULL);
@@ -302,7 +354,8 @@ int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv
         goto out;
     for (size_t i = 0; i < o->nurls; i++) {
         int fresh = first_sight(&c, o->urls[i]);
-        if (fresh < 0 || (fresh && schedule_url(&c, o->urls[i], o->source, NULL) < 0))
+        if (fresh < 0 || (fresh && schedule_url(&c, o->urls[i], o->source, NULL,
+                                                o->tags ? o->tags[i] : NULL) < 0))
             goto out;
     }
     cv_fetcher_watch(c.f, &stop_signal);
@@ -328,8 +381,8 @@ out:
 }
 
 int cv_extract_page(struct cv_runtime *rt, struct cv_source_entry *src, const char *url,
-                    const char *body, size_t len, const char *content_type, long status,
-                    struct cv_sink *sink, unsigned long *nrecords)
+                    const char *kind, const char *body, size_t len, const char *content_type,
+                    long status, struct cv_sink *sink, unsigned long *nrecords)
 {
     struct cv_page *p;
     size_t i;
@@ -343,7 +396,7 @@ int cv_extract_page(struct cv_runtime *rt, struct cv_source_entry *src, const ch
                "(carvest sources lists them)", url);
         return -1;
     }
-    p = cv_page_new(rt, src, url, NULL, body, len, content_type, status);
+    p = cv_page_new(rt, src, url, kind, body, len, content_type, status);
     if (!p) {
         cv_log(&rt->log, CV_LOG_ERROR, "%s: cannot set up the page (is it an http(s) URL?)", url);
         return -1;

@@ -318,6 +318,18 @@ static int reconnect(struct cv_db *db, long wait_ms, char *errbuf, size_t errlen
     return 0;
 }
 
+long cv_db_wait_ms(void)
+{
+    const char *w = getenv("CARVEST_DB_WAIT_MS");
+    char *end;
+    long v;
+
+    if (!w || !*w)
+        return 60000;
+    v = strtol(w, &end, 10);
+    return !*end && v >= 0 ? v : 60000;
+}
+
 int cv_db_ensure(struct cv_db *db, long wait_ms, char *errbuf, size_t errlen)
 {
     /* PQstatus tells what the last exchange found: an idle connection to
@@ -407,4 +419,48 @@ int cv_db_transaction(struct cv_db *db, cv_db_body body, void *ctx, long wait_ms
         sleep_ms(pause);
         pause = pause < 2000 ? pause * 2 : 2000;
     }
+}
+
+struct query {
+    const char *sql;
+    int n;
+    const char *const *values;
+    PGresult *res;
+};
+
+static int query_body(PGconn *c, void *ctx, char *errbuf, size_t errlen)
+{
+    struct query *x = ctx;
+    PGresult *r = PQexecParams(c, x->sql, x->n, NULL, x->values, NULL, NULL, 0);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        char msg[512];
+        int retry = cv_db_retryable(c, r);
+        first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c), msg, sizeof(msg));
+        snprintf(errbuf, errlen, "%s", *msg ? msg : "the database connection failed");
+        PQclear(r);
+        return retry ? CV_DB_RETRY : CV_DB_FAIL;
+    }
+    PQclear(x->res);   /* an earlier attempt's, rolled back */
+    x->res = r;
+    return CV_DB_OK;
+}
+
+int cv_db_query(struct cv_db *db, long wait_ms, const char *sql, int n,
+                const char *const *values, PGresult **out, char *errbuf, size_t errlen)
+{
+    struct query x = {sql, n, values, NULL};
+
+    if (out)
+        *out = NULL;
+    if (cv_db_transaction(db, query_body, &x, wait_ms, errbuf, errlen) != CV_DB_OK) {
+        PQclear(x.res);
+        return -1;
+    }
+    if (out)
+        *out = x.res;
+    else
+        PQclear(x.res);
+    return 0;
 }

@@ -37,6 +37,10 @@ struct cv_db {
 int cv_db_open(struct cv_runtime *rt, struct cv_db *db, char *errbuf, size_t errlen);
 void cv_db_close(struct cv_db *db);
 
+/* How long a lost database is waited for before giving up, in ms:
+ * $CARVEST_DB_WAIT_MS when it is a number, else 60000. */
+long cv_db_wait_ms(void);
+
 /* Make sure the connection works, reconnecting with backoff (and a notice)
  * for up to wait_ms when the server went away.  0 or -1. */
 int cv_db_ensure(struct cv_db *db, long wait_ms, char *errbuf, size_t errlen);
@@ -58,6 +62,12 @@ typedef int (*cv_db_body)(PGconn *c, void *ctx, char *errbuf, size_t errlen);
  * then runs a second time.  CV_DB_OK or CV_DB_FAIL. */
 int cv_db_transaction(struct cv_db *db, cv_db_body body, void *ctx, long wait_ms,
                       char *errbuf, size_t errlen);
+
+/* One parameterised statement in a transaction of its own, retried like
+ * cv_db_transaction.  *out (when out is not NULL) gets the result, the
+ * caller's to PQclear.  0, or -1 with the server's message in errbuf. */
+int cv_db_query(struct cv_db *db, long wait_ms, const char *sql, int n,
+                const char *const *values, PGresult **out, char *errbuf, size_t errlen);
 
 /* Is this outcome worth a retry: a lost connection, or SQLSTATE 40001,
  * 40P01, 57P01..57P03, 08xxx?  r may be NULL. */

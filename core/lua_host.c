@@ -1106,6 +1106,33 @@ static int cv_date(lua_State *L)
     return 1;
 }
 
+/* The ISO 3166 alpha-2 code of a country named in English, in a native
+ * spelling, or by its codes ("Belgium", "England", "DEU"), or nil. */
+static int cv_country(lua_State *L)
+{
+    const char *code = lua_isnoneornil(L, 1) ? NULL : cv_country_code(luaL_checkstring(L, 1));
+
+    push_opt_string(L, code);
+    return 1;
+}
+
+/* The code of a US state or Canadian province ("Missouri", "ON") and its
+ * country's code, or nil. */
+static int cv_region(lua_State *L)
+{
+    const char *country = NULL;
+    const char *code = lua_isnoneornil(L, 1) ? NULL
+                     : cv_region_code(luaL_checkstring(L, 1), &country);
+
+    if (!code) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushstring(L, code);
+    push_opt_string(L, country);
+    return 2;
+}
+
 static int cv_regex(lua_State *L)
 {
     const char *subject = luaL_checkstring(L, 1), *pattern = luaL_checkstring(L, 2);
@@ -1182,7 +1209,7 @@ static int cv_url_join(lua_State *L)
 
 static const luaL_Reg cv_lib[] = {
     {"price", cv_price}, {"mileage", cv_mileage}, {"title", cv_title}, {"vin_kind", cv_vin},
-    {"date", cv_date}, {"regex", cv_regex}, {"json", cv_json}, {"squash", cv_squash_text},
+    {"date", cv_date}, {"country", cv_country}, {"region", cv_region}, {"regex", cv_regex}, {"json", cv_json}, {"squash", cv_squash_text},
     {"url_join", cv_url_join}, {"log", sandbox_print},
     {NULL, NULL},
 };

@@ -58,10 +58,12 @@
  *  6. Images are appended in gallery order after the highest position;
  *     none is ever removed.
  *  7. The record's `organization` (a geographic key, a website, a BaT
- *     member URL or a Classic.com profile URL) becomes the listing's
- *     org_ref; when it names a known business the listing is linked, and
- *     the business's relation to the car is derived from its most current
- *     listing of the car: organization_vehicles 'consigner' (active while
+ *     member URL or a Classic.com profile URL; or a list of them, when one
+ *     seller account is several businesses) becomes the listing's org_ref
+ *     (the first) and its vehicle_listing_orgs rows (all, kept when a
+ *     later record names others); each that names a known business links
+ *     the listing to it, and each linked business's relation to the car is
+ *     derived from its most current listing of the car: organization_vehicles 'consigner' (active while
  *     for sale or live, inactive when unsold or withdrawn) and 'sold_by'
  *     once sold (the consigner row, if any, then says sold), and for any
  *     business that is not an auction house a dealer_inventory row
@@ -76,9 +78,15 @@
  *   with a geographic key may adopt a business known only by the same
  *   website; a record without one takes the business with its website
  *   (preferring one without a geographic key).  Existing columns are only
- *   filled, never changed; discovered_via is the first source that gave
- *   it.  Listings that named the business before it was known are linked
- *   to it as soon as it is stored.
+ *   filled, never changed, with one exception: what a business's own
+ *   website is the authority on (logo, favicon, banner, inventory pages)
+ *   is replaced by a record read on that website (its source_url is on
+ *   its website's origin), so a directory's copy of a logo gives way to
+ *   the site's.  discovered_via is the first source that gave it.  Record
+ *   fields without a column (referral_url) go to metadata under the
+ *   source's name, the source's latest word on them.  Listings that named
+ *   the business before it was known are linked to it as soon as it is
+ *   stored.
  *
  * No SQL is ever built from scraped text: every statement is prepared
  * once per connection (again after a reconnect: prepared statements live
@@ -110,9 +118,9 @@
 
 #define BATCH_MAX 100            /* records per transaction */
 #define BATCH_AGE_MS 1000        /* write sooner when the oldest record waited this long */
-#define WAIT_MS_DEFAULT 60000    /* how long a lost database is waited for */
 #define CONFLICT_TRIES 3         /* unique violations of one record before it is rejected */
 #define IMAGE_URL_MAX 2048       /* longer image URLs do not fit the unique index: dropped */
+#define ORGS_MAX 8               /* businesses one vehicle record may name */
 
 /* ------------------------------------------------------------------ SQL */
 
@@ -156,6 +164,8 @@ enum stmt {
     S_BIZ_UPDATE,
     S_ORPHANS,
     S_LISTING_SET_ORG,
+    S_LISTING_ORG_UPSERT,
+    S_LISTING_ORGS,
     N_STMT
 };
 
@@ -179,29 +189,33 @@ static const struct {
 };
 #define NVCOLS (sizeof(vcols) / sizeof(vcols[0]))
 
-/* Business columns and the record fields that fill them. */
+/* Business columns and the record fields that fill them.  `site` marks
+ * what the business's own website is the authority on: a record read
+ * from that site replaces them (a directory's copy of the logo gives way
+ * to the logo the site shows); any other record only fills them. */
 static const struct {
     const char *col;
     const char *field;
+    int site;
 } bcols[] = {
-    {"business_name", "name"},
-    {"website", "website"},
-    {"source_url", "source_url"},
-    {"city", "city"},
-    {"state", "state"},
-    {"country", "country"},
-    {"geographic_key", "geographic_key"},
-    {"business_type", "business_type"},
-    {"bat_username", "bat_username"},
-    {"classic_com_profile", "classic_com_profile"},
-    {"phone", "phone"},
-    {"email", "email"},
-    {"logo_url", "logo_url"},
-    {"favicon_url", "favicon_url"},
-    {"banner_url", "banner_url"},
-    {"inventory_url", "inventory_url"},
-    {"sold_inventory_url", "sold_inventory_url"},
-    {"discovered_via", "source"},
+    {"business_name", "name", 0},
+    {"website", "website", 0},
+    {"source_url", "source_url", 0},
+    {"city", "city", 0},
+    {"state", "state", 0},
+    {"country", "country", 0},
+    {"geographic_key", "geographic_key", 0},
+    {"business_type", "business_type", 0},
+    {"bat_username", "bat_username", 0},
+    {"classic_com_profile", "classic_com_profile", 0},
+    {"phone", "phone", 0},
+    {"email", "email", 0},
+    {"logo_url", "logo_url", 1},
+    {"favicon_url", "favicon_url", 1},
+    {"banner_url", "banner_url", 1},
+    {"inventory_url", "inventory_url", 1},
+    {"sold_inventory_url", "sold_inventory_url", 1},
+    {"discovered_via", "source", 0},
 };
 #define NBCOLS (sizeof(bcols) / sizeof(bcols[0]))
 
@@ -287,8 +301,9 @@ static const char *const fixed_sql[N_STMT] = {
         " RETURNING (xmax = 0)",
     [S_LINK_PRIMARY] =
         "SELECT l.listing_status, l.asking_price, l.sale_price, l.sale_date, b.business_type"
-        " FROM vehicle_listings l JOIN businesses b ON b.id = l.organization_id"
-        " WHERE l.vehicle_id = $1::uuid AND l.organization_id = $2::uuid"
+        " FROM vehicle_listings l JOIN vehicle_listing_orgs x ON x.listing_id = l.id"
+        " JOIN businesses b ON b.id = x.organization_id"
+        " WHERE l.vehicle_id = $1::uuid AND x.organization_id = $2::uuid"
         " ORDER BY " PRIMARY_ORDER " LIMIT 1",
     [S_OV_UPSERT] =
         "INSERT INTO organization_vehicles AS o (organization_id, vehicle_id, relationship_type,"
@@ -382,11 +397,29 @@ static const char *const fixed_sql[N_STMT] = {
     [S_BIZ_INSERT] = NULL,
     [S_BIZ_UPDATE] = NULL,
     [S_ORPHANS] =
-        "SELECT id, vehicle_id, org_ref FROM vehicle_listings"
-        " WHERE organization_id IS NULL AND org_ref IN ($1, $2, $3, $4) ORDER BY url_key",
+        "SELECT l.id, l.vehicle_id, x.org_ref FROM vehicle_listing_orgs x"
+        " JOIN vehicle_listings l ON l.id = x.listing_id"
+        " WHERE x.organization_id IS NULL AND x.org_ref IN ($1, $2, $3, $4)"
+        " ORDER BY l.url_key, x.org_ref",
+    /* listing $1 names business $2 by $3: set in both places */
     [S_LISTING_SET_ORG] =
-        "UPDATE vehicle_listings SET organization_id = $2::uuid, updated_at = now()"
-        " WHERE id = $1::uuid AND organization_id IS DISTINCT FROM $2::uuid",
+        "WITH x AS (UPDATE vehicle_listing_orgs SET organization_id = $2::uuid"
+        "  WHERE listing_id = $1::uuid AND org_ref = $3"
+        "  AND organization_id IS DISTINCT FROM $2::uuid RETURNING 1)"
+        " UPDATE vehicle_listings SET organization_id = $2::uuid, updated_at = now()"
+        " WHERE id = $1::uuid AND org_ref = $3 AND organization_id IS DISTINCT FROM $2::uuid",
+    /* One business the listing names; its id once known.  A row per
+     * name, kept when a later record names others. */
+    [S_LISTING_ORG_UPSERT] =
+        "INSERT INTO vehicle_listing_orgs AS x (listing_id, org_ref, organization_id)"
+        " VALUES ($1::uuid, $2, $3::uuid)"
+        " ON CONFLICT (listing_id, org_ref) DO UPDATE SET organization_id = EXCLUDED.organization_id"
+        " WHERE EXCLUDED.organization_id IS NOT NULL"
+        " AND x.organization_id IS DISTINCT FROM EXCLUDED.organization_id"
+        " RETURNING 1",
+    [S_LISTING_ORGS] =
+        "SELECT DISTINCT organization_id FROM vehicle_listing_orgs"
+        " WHERE listing_id = $1::uuid AND organization_id IS NOT NULL ORDER BY 1",
 };
 
 /* ---------------------------------------------------------------- types */
@@ -398,10 +431,14 @@ struct item {
     char *key;                 /* vehicle: its URL key; image: its vehicle's URL key */
     char *vin;                 /* vehicle: its identity VIN (upper case), if any */
     char *images;              /* vehicle: its images as a JSON array */
-    char *org_kind;            /* vehicle: its organization as org_kind:org_val */
-    char *org_val;
-    char *org_ref;
+    size_t norgs;              /* vehicle: the businesses its organization names */
+    char *org_kind[ORGS_MAX];  /* ... each as org_kind:org_val */
+    char *org_val[ORGS_MAX];
+    char *org_ref[ORGS_MAX];
     char *refs[4];             /* business: the org_refs that name it */
+    char *meta;                /* business: its fields without a column, as the
+                                  metadata object {"<source>": {...}}, or NULL */
+    int own_site;              /* business: read from its own website */
     char *classic_path;        /* business: its Classic.com profile path */
     char *lock;                /* business: its advisory lock key */
     int skip;                  /* rejected within a batch: not written */
@@ -469,11 +506,14 @@ static void item_clear(struct item *it)
     free(it->images);
     cv_free(it->key);
     cv_free(it->vin);
-    cv_free(it->org_kind);
-    cv_free(it->org_val);
-    cv_free(it->org_ref);
+    for (size_t i = 0; i < it->norgs; i++) {
+        cv_free(it->org_kind[i]);
+        cv_free(it->org_val[i]);
+        cv_free(it->org_ref[i]);
+    }
     for (size_t i = 0; i < 4; i++)
         cv_free(it->refs[i]);
+    free(it->meta);            /* jansson's allocation */
     cv_free(it->classic_path);
     cv_free(it->lock);
     memset(it, 0, sizeof(*it));
@@ -609,9 +649,15 @@ static char *build_refresh(void)
     cv_buf_init(&old, CV_BUF_UNLIMITED);
     cv_buf_init(&new, CV_BUF_UNLIMITED);
     for (size_t i = 0; i < NVCOLS; i++) {
-        char expr[160];
-        snprintf(expr, sizeof(expr), "COALESCE((d.m->>'%s')::%s, v.%s)", vcols[i].name,
-                 vcols[i].type, vcols[i].name);
+        char expr[200];
+        if (!strcmp(vcols[i].name, "organization"))
+            /* a list of businesses: the column names the first */
+            snprintf(expr, sizeof(expr), "COALESCE(CASE jsonb_typeof(d.m->'organization') WHEN "
+                     "'array' THEN d.m->'organization'->>0 ELSE d.m->>'organization' END, "
+                     "v.organization)");
+        else
+            snprintf(expr, sizeof(expr), "COALESCE((d.m->>'%s')::%s, v.%s)", vcols[i].name,
+                     vcols[i].type, vcols[i].name);
         bad |= cv_buf_printf(&set, "%s = %s, ", vcols[i].name, expr) < 0;
         bad |= cv_buf_printf(&old, "v.%s, ", vcols[i].name) < 0;
         bad |= cv_buf_printf(&new, "%s, ", expr) < 0;
@@ -691,10 +737,11 @@ static char *build_biz_insert(void)
     cv_buf_init(&b, CV_BUF_UNLIMITED);
     bad |= cv_buf_puts(&b, "INSERT INTO businesses (") < 0;
     for (size_t i = 0; i < NBCOLS; i++)
-        bad |= cv_buf_printf(&b, "%s%s", i ? ", " : "", bcols[i].col) < 0;
-    bad |= cv_buf_puts(&b, ") VALUES (") < 0;
+        bad |= cv_buf_printf(&b, "%s, ", bcols[i].col) < 0;
+    bad |= cv_buf_puts(&b, "metadata) VALUES (") < 0;
     for (size_t i = 0; i < NBCOLS; i++)
-        bad |= cv_buf_printf(&b, "%s$%zu", i ? ", " : "", i + 1) < 0;
+        bad |= cv_buf_printf(&b, "$%zu, ", i + 1) < 0;
+    bad |= cv_buf_printf(&b, "COALESCE($%zu::jsonb, '{}')", NBCOLS + 1) < 0;
     /* a concurrent writer's row: nothing returned, the batch runs again */
     bad |= cv_buf_puts(&b, ") ON CONFLICT DO NOTHING RETURNING id") < 0;
     if (bad) {
@@ -713,16 +760,25 @@ static char *build_biz_update(void)
     cv_buf_init(&b, CV_BUF_UNLIMITED);
     cv_buf_init(&old, CV_BUF_UNLIMITED);
     cv_buf_init(&new, CV_BUF_UNLIMITED);
+    /* $1 the id, $2.. the columns, then the metadata object and whether
+     * the record comes from the business's own site */
     bad |= cv_buf_puts(&b, "UPDATE businesses b SET ") < 0;
     for (size_t i = 0; i < NBCOLS; i++) {
-        bad |= cv_buf_printf(&b, "%s = COALESCE(b.%s, $%zu), ", bcols[i].col, bcols[i].col,
-                             i + 2) < 0;
-        bad |= cv_buf_printf(&old, "%sb.%s", i ? ", " : "", bcols[i].col) < 0;
-        bad |= cv_buf_printf(&new, "%sCOALESCE(b.%s, $%zu)", i ? ", " : "", bcols[i].col,
-                             i + 2) < 0;
+        char expr[200];
+        if (bcols[i].site)
+            snprintf(expr, sizeof(expr), "CASE WHEN $%zu::boolean AND $%zu::text IS NOT NULL THEN $%zu"
+                     " ELSE COALESCE(b.%s, $%zu) END", NBCOLS + 3, i + 2, i + 2, bcols[i].col,
+                     i + 2);
+        else
+            snprintf(expr, sizeof(expr), "COALESCE(b.%s, $%zu)", bcols[i].col, i + 2);
+        bad |= cv_buf_printf(&b, "%s = %s, ", bcols[i].col, expr) < 0;
+        bad |= cv_buf_printf(&old, "b.%s, ", bcols[i].col) < 0;
+        bad |= cv_buf_printf(&new, "%s, ", expr) < 0;
     }
-    bad |= cv_buf_printf(&b, "updated_at = now() WHERE b.id = $1::uuid AND (%s) IS DISTINCT FROM (%s)",
-                         cv_buf_str(&old), cv_buf_str(&new)) < 0;
+    bad |= cv_buf_printf(&b, "metadata = b.metadata || COALESCE($%zu::jsonb, '{}'), "
+                         "updated_at = now() WHERE b.id = $1::uuid AND (%sb.metadata) IS DISTINCT "
+                         "FROM (%sb.metadata || COALESCE($%zu::jsonb, '{}'))", NBCOLS + 2,
+                         cv_buf_str(&old), cv_buf_str(&new), NBCOLS + 2) < 0;
     if (!bad)
         out = cv_buf_take(&b);
     cv_buf_free(&b);
@@ -931,7 +987,7 @@ static int store_vehicle(struct batch *b, PGconn *c, struct item *it)
 {
     const char *url = jstr(it->rec, "url"), *source = jstr(it->rec, "source");
     const char *v[8];
-    char lid[40] = "", vid[40] = "", wid[40] = "", org[40] = "";
+    char lid[40] = "", vid[40] = "", wid[40] = "", org[ORGS_MAX][40];
     char *old[5] = {NULL, NULL, NULL, NULL, NULL}, *car_vin = NULL;
     const char *upgrade = "false", *set_vin = NULL;
     int have_listing = 0, car_valid = 0, created = 0, changed = 0, price_changed = 0, rc = -1;
@@ -1014,14 +1070,15 @@ static int store_vehicle(struct batch *b, PGconn *c, struct item *it)
         changed = 1;
     }
 
-    /* 4. the organisation, when it is a known business */
-    if (it->org_kind) {
-        v[0] = it->org_kind;
-        v[1] = it->org_val;
+    /* 4. the organisations, those that are known businesses */
+    for (size_t i = 0; i < it->norgs; i++) {
+        org[i][0] = '\0';
+        v[0] = it->org_kind[i];
+        v[1] = it->org_val[i];
         if (!(r = q(b, c, S_ORG_RESOLVE, 2, v)))
             goto out;
         if (PQntuples(r))
-            copy_id(org, sizeof(org), cell(r, 0, 0));
+            copy_id(org[i], sizeof(org[i]), cell(r, 0, 0));
         PQclear(r);
         r = NULL;
     }
@@ -1032,9 +1089,9 @@ static int store_vehicle(struct batch *b, PGconn *c, struct item *it)
         v[1] = vid;
         v[2] = url;
         v[3] = source;
-        v[4] = it->org_ref;
+        v[4] = it->norgs ? it->org_ref[0] : NULL;
         v[5] = it->json;
-        v[6] = *org ? org : NULL;
+        v[6] = it->norgs && *org[0] ? org[0] : NULL;
         if (!(r = q(b, c, S_LISTING_UPDATE, 7, v)))
             goto out;
         if (!strcmp(PQgetvalue(r, 0, 0), "t"))
@@ -1042,14 +1099,13 @@ static int store_vehicle(struct batch *b, PGconn *c, struct item *it)
         for (int i = 0; i < 5; i++)
             if (!same(old[i], cell(r, 0, 1 + i)))
                 price_changed = 1;
-        copy_id(org, sizeof(org), cell(r, 0, 6));
     } else {
         v[0] = vid;
         v[1] = url;
         v[2] = it->key;
         v[3] = source;
-        v[4] = *org ? org : NULL;
-        v[5] = it->org_ref;
+        v[4] = it->norgs && *org[0] ? org[0] : NULL;
+        v[5] = it->norgs ? it->org_ref[0] : NULL;
         v[6] = it->json;
         if (!(r = q(b, c, S_LISTING_INSERT, 7, v)))
             goto out;
@@ -1064,6 +1120,14 @@ static int store_vehicle(struct batch *b, PGconn *c, struct item *it)
     }
     PQclear(r);
     r = NULL;
+    for (size_t i = 0; i < it->norgs; i++) {
+        v[0] = lid;
+        v[1] = it->org_ref[i];
+        v[2] = *org[i] ? org[i] : NULL;
+        if ((k = q_count(b, c, S_LISTING_ORG_UPSERT, 3, v)) < 0)
+            goto out;
+        changed |= k > 0;
+    }
 
     /* 6. price history: first sight, or a change */
     if (!have_listing || price_changed) {
@@ -1098,13 +1162,18 @@ static int store_vehicle(struct batch *b, PGconn *c, struct item *it)
         changed |= k > 0;
     }
 
-    /* 9. the organisation's relation to the car */
-    if (*org) {
-        int l = link_org(b, c, org, vid);
+    /* 9. the relation to the car of every business the listing names */
+    v[0] = lid;
+    if (!(r = q(b, c, S_LISTING_ORGS, 1, v)))
+        goto out;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int l = link_org(b, c, PQgetvalue(r, i, 0), vid);
         if (l < 0)
             goto out;
         changed |= l;
     }
+    PQclear(r);
+    r = NULL;
     if (!changed)
         b->st.unchanged++;
     rc = 0;
@@ -1201,9 +1270,11 @@ static int adopt_orphans(struct batch *b, PGconn *c, struct item *it, int *chang
         PQclear(r);
         if (!*org)
             continue;
+        *colon = ':';
         v[0] = o[i].lid;
         v[1] = org;
-        if (q_count(b, c, S_LISTING_SET_ORG, 2, v) < 0 || link_org(b, c, org, o[i].vid) < 0)
+        v[2] = o[i].ref;
+        if (q_count(b, c, S_LISTING_SET_ORG, 3, v) < 0 || link_org(b, c, org, o[i].vid) < 0)
             goto out;
         *changed = 1;
     }
@@ -1217,7 +1288,7 @@ out:
 
 static int store_business(struct batch *b, PGconn *c, struct item *it)
 {
-    const char *v[NBCOLS + 1];
+    const char *v[NBCOLS + 3];
     char id[40] = "";
     PGresult *r;
     long k;
@@ -1237,16 +1308,18 @@ static int store_business(struct batch *b, PGconn *c, struct item *it)
     PQclear(r);
     for (size_t i = 0; i < NBCOLS; i++)
         v[i + 1] = jstr(it->rec, bcols[i].field);
+    v[NBCOLS + 1] = it->meta;
+    v[NBCOLS + 2] = it->own_site ? "true" : "false";
     if (*id) {
         v[0] = id;
-        if ((k = q_count(b, c, S_BIZ_UPDATE, (int)NBCOLS + 1, v)) < 0)
+        if ((k = q_count(b, c, S_BIZ_UPDATE, (int)NBCOLS + 3, v)) < 0)
             return -1;
         if (k > 0) {
             b->st.businesses_updated++;
             changed = 1;
         }
     } else {
-        if (!(r = q(b, c, S_BIZ_INSERT, (int)NBCOLS, v + 1)))
+        if (!(r = q(b, c, S_BIZ_INSERT, (int)NBCOLS + 1, v + 1)))
             return -1;
         k = PQntuples(r);
         PQclear(r);
@@ -1401,6 +1474,70 @@ out:
     return out;
 }
 
+/* A vehicle's `organization`: one key, or a list of keys (a seller account
+ * shared by several businesses).  Unusable keys are ignored; more than
+ * ORGS_MAX are logged and dropped.  0, or -1 out of memory. */
+static int take_orgs(struct cv_store *s, struct item *it, json_t *org)
+{
+    size_t n = json_is_array(org) ? json_array_size(org) : org ? 1 : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *key = json_string_value(json_is_array(org) ? json_array_get(org, i) : org);
+        size_t j = it->norgs;
+        int k;
+
+        if (!key || !*key)
+            continue;
+        if (j == ORGS_MAX) {
+            cv_log(&s->rt->log, CV_LOG_WARN, "%s names more than %d organisations; the "
+                   "rest are ignored", jstr(it->rec, "url"), ORGS_MAX);
+            break;
+        }
+        k = org_key(key, &it->org_kind[j], &it->org_val[j]);
+        if (k < 0)
+            return -1;
+        if (k > 0)
+            continue;
+        it->norgs++;
+        if (!(it->org_ref[j] = ref_of(it->org_kind[j], it->org_val[j])))
+            return -1;
+    }
+    return 0;
+}
+
+/* A business record's fields that have no column go to businesses.metadata
+ * under the source's name (the source's latest word on them), and whether
+ * it was read on the business's own website.  0, or -1 out of memory. */
+static int take_meta(struct item *it)
+{
+    const char *key, *website = jstr(it->rec, "website"), *page = jstr(it->rec, "source_url");
+    json_t *val, *extra = NULL, *meta = NULL;
+    char *origin = page ? cv_url_origin(page) : NULL;
+    int rc = -1;
+
+    it->own_site = website && origin && !strcmp(website, origin);
+    json_object_foreach(it->rec, key, val) {
+        int has_col = !strcmp(key, "type");
+        for (size_t i = 0; i < NBCOLS && !has_col; i++)
+            has_col = !strcmp(key, bcols[i].field);
+        if (has_col)
+            continue;
+        if ((!extra && !(extra = json_object())) || json_object_set(extra, key, val) < 0)
+            goto out;
+    }
+    if (extra) {
+        if (!(meta = json_object()) || json_object_set(meta, jstr(it->rec, "source"), extra) < 0 ||
+            !(it->meta = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS)))
+            goto out;
+    }
+    rc = 0;
+out:
+    json_decref(extra);
+    json_decref(meta);
+    cv_free(origin);
+    return rc;
+}
+
 /* Check a record and work out its keys.  0 when kept, 1 when rejected
  * (logged), -1 out of memory. */
 static int take(struct cv_store *s, json_t *rec)
@@ -1413,7 +1550,7 @@ static int take(struct cv_store *s, json_t *rec)
     it.type = cv_record_type_from_name(type);
     it.rec = json_incref(rec);
     if (it.type == CV_RECORD_VEHICLE) {
-        const char *url = jstr(rec, "url"), *vin = jstr(rec, "vin"), *org = jstr(rec, "organization");
+        const char *url = jstr(rec, "url"), *vin = jstr(rec, "vin");
         json_t *images = json_object_get(rec, "images");
         char *origin = url ? cv_url_origin(url) : NULL;
         enum cv_vin_kind kind;
@@ -1437,11 +1574,8 @@ static int take(struct cv_store *s, json_t *rec)
         }
         if (json_is_array(images) && json_array_size(images) && !(it.images = images_json(s, images)))
             goto out;
-        if (org && *org) {
-            int k = org_key(org, &it.org_kind, &it.org_val);
-            if (k < 0 || (k == 0 && !(it.org_ref = ref_of(it.org_kind, it.org_val))))
-                goto out;
-        }
+        if (take_orgs(s, &it, json_object_get(rec, "organization")) < 0)
+            goto out;
     } else if (it.type == CV_RECORD_BUSINESS) {
         const char *geo = jstr(rec, "geographic_key"), *web = jstr(rec, "website");
         const char *bat = jstr(rec, "bat_username"), *cls = jstr(rec, "classic_com_profile");
@@ -1472,7 +1606,7 @@ static int take(struct cv_store *s, json_t *rec)
                   "know it by";
             goto reject;
         }
-        if (!(it.lock = concat("carvest:business:", it.refs[0])))
+        if (!(it.lock = concat("carvest:business:", it.refs[0])) || take_meta(&it) < 0)
             goto out;
     } else if (it.type == CV_RECORD_IMAGE) {
         const char *url = jstr(rec, "url"), *vurl = jstr(rec, "vehicle_url");
@@ -1679,7 +1813,6 @@ out:
 struct cv_store *cv_store_open(struct cv_runtime *rt, int *unreachable, char *errbuf, size_t errlen)
 {
     struct cv_store *s = cv_calloc(1, sizeof(*s));
-    const char *w = getenv("CARVEST_DB_WAIT_MS");
     char msg[512];
     int applied = 0;
 
@@ -1689,13 +1822,7 @@ struct cv_store *cv_store_open(struct cv_runtime *rt, int *unreachable, char *er
         goto fail;
     }
     s->rt = rt;
-    s->wait_ms = WAIT_MS_DEFAULT;
-    if (w && *w) {
-        char *end;
-        long v = strtol(w, &end, 10);
-        if (!*end && v >= 0)
-            s->wait_ms = v;
-    }
+    s->wait_ms = cv_db_wait_ms();
     if (cv_db_open(rt, &s->db, errbuf, errlen) < 0) {
         *unreachable = 1;
         goto fail;
@@ -1737,6 +1864,11 @@ void cv_store_close(struct cv_store *s)
 int cv_store_unreachable(const struct cv_store *s)
 {
     return s && s->failed && (!s->db.conn || PQstatus(s->db.conn) != CONNECTION_OK);
+}
+
+const char *cv_store_run_id(const struct cv_store *s)
+{
+    return *s->run_id ? s->run_id : NULL;
 }
 
 const struct cv_store_stats *cv_store_stats(const struct cv_store *s)

@@ -20,12 +20,14 @@
  *    vehicle_price_history row;
  *  - a business is its geographic_key, else its website origin (else its
  *    BaT username or Classic.com profile); existing fields are only
- *    filled;
+ *    filled, but for the brand images and inventory pages, which a record
+ *    read on the business's own website replaces; fields without a column
+ *    go to metadata.<source>;
  *  - a vehicle whose `organization` names a known business (geographic
- *    key, website origin, BaT member or Classic.com profile URL) is linked
- *    to it in organization_vehicles (consigner / sold_by) and, unless it
- *    is an auction house, dealer_inventory -- also when the business is
- *    stored after the vehicle;
+ *    key, website origin, BaT member or Classic.com profile URL; or a
+ *    list of them) is linked to each in organization_vehicles (consigner
+ *    / sold_by) and, unless it is an auction house, dealer_inventory --
+ *    also when the business is stored after the vehicle;
  *  - updated_at moves only when a stored value changed, last_seen_at
  *    every time: a run that finds nothing new leaves the tables as they
  *    were but for last_seen_at;
@@ -88,6 +90,9 @@ int cv_store_run_finish(struct cv_store *s, const char *status, unsigned long pa
                         unsigned long records, unsigned long failed, const char *error);
 
 const struct cv_store_stats *cv_store_stats(const struct cv_store *s);
+
+/* crawl_runs.id of the run started with cv_store_run_start, or NULL. */
+const char *cv_store_run_id(const struct cv_store *s);
 
 /* After a failure: 1 when the database could not be reached (the caller
  * exits 3), 0 when it answered with an error (permissions, disk full...). */
