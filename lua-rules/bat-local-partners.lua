@@ -56,24 +56,6 @@ local GROUPS = {
   { "europe", false },
 }
 
--- Country names as the page writes them (row label "Kortrijk, Belgium" or
--- region heading "THE NETHERLANDS"), lower case, without "the ".  The key
--- is built here, so the rule needs the code itself (the record's country
--- field maps names too, in core/norm.c, but a rule cannot ask it); the
--- record is given the same code, so that key and record agree.  Belgium,
--- Germany, the Netherlands and England are the original's; the others
--- are the countries a European partner may plausibly be in.
-local COUNTRIES = {
-  ["belgium"] = "BE", ["germany"] = "DE", ["netherlands"] = "NL", ["england"] = "GB",
-  ["holland"] = "NL", ["scotland"] = "GB", ["wales"] = "GB", ["northern ireland"] = "GB",
-  ["united kingdom"] = "GB", ["uk"] = "GB", ["great britain"] = "GB",
-  ["ireland"] = "IE", ["france"] = "FR", ["italy"] = "IT", ["switzerland"] = "CH",
-  ["austria"] = "AT", ["spain"] = "ES", ["portugal"] = "PT", ["luxembourg"] = "LU",
-  ["monaco"] = "MC", ["denmark"] = "DK", ["sweden"] = "SE", ["norway"] = "NO",
-  ["finland"] = "FI", ["poland"] = "PL", ["czech republic"] = "CZ", ["czechia"] = "CZ",
-  ["united states"] = "US", ["usa"] = "US", ["canada"] = "CA",
-}
-
 local NBSP = "\194\160"
 
 -- Text with non-breaking spaces made plain and whitespace squashed.
@@ -203,10 +185,15 @@ local function section_labels(row)
   return nil, encl[1] and encl[1].text or nil
 end
 
+-- The country named by a row label ("Kortrijk, Belgium") or a region
+-- heading ("THE NETHERLANDS", "ENGLAND"), by the core's table (the one the
+-- record's country field uses), so that key and record agree; a bare
+-- two-letter label is taken as a code.
 local function country_of_name(name)
   if not name then return nil end
-  local key = cv.squash((name:lower():gsub("%.", ""):gsub("^the%s+", "")))
-  return COUNTRIES[key] or (key:match("^%a%a$") and key:upper()) or nil
+  local key = cv.squash((name:gsub("%.", "")))
+  return cv.country(key) or cv.country((key:gsub("^[Tt][Hh][Ee]%s+", "")))
+    or (key:match("^%a%a$") and key:upper()) or nil
 end
 
 -- The first <strong> that has a comma, split at the commas: "City, ST",

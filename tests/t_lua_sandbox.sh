@@ -108,7 +108,7 @@ ok_eq "the globals a rule sees are exactly the documented set (carvest-lua(7))" 
     "_G _VERSION assert cv error getmetatable ipairs load math next pairs pcall print rawequal rawget rawlen rawset select setmetatable string table tonumber tostring type utf8 xpcall"
 ok_eq "the cv library is exactly the documented set" \
     "$(sed -n 's/.*: cv|//p' "$RUN_ERR")" \
-    "date json log mileage null price regex squash title url_join version vin_kind"
+    "country date json log mileage null price regex region squash title url_join version vin_kind"
 
 # --- what a rule cannot reach: each fails the page at the rule's line -------------
 case_run io
