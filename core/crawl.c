@@ -258,7 +258,11 @@ static void on_page(struct cv_response *res, void *ctx)
     }
     if (res->err != CV_OK) {
         c->st->failed++;
-        cv_log(&c->rt->log, CV_LOG_ERROR, "%s: %s", res->requested, res->errmsg);
+        if (j->method && strcmp(j->method, "GET"))   /* "POST URL": one URL, many requests */
+            cv_log(&c->rt->log, CV_LOG_ERROR, "%s %s: %s", j->method, res->requested,
+                   res->errmsg);
+        else
+            cv_log(&c->rt->log, CV_LOG_ERROR, "%s: %s", res->requested, res->errmsg);
         report(c, j, res, src, res->err, res->errmsg, 0);
         goto out;
     }

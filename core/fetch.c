@@ -515,6 +515,19 @@ static int is_challenge(CURL *e, long status, const struct cv_buf *body)
     return strstr(text, "<title>Just a moment...</title>") && strstr(text, "_cf_chl_opt");
 }
 
+/* Is the answer JSON (application/json, or any +json type)? */
+static int is_json(CURL *e)
+{
+    const char *ct = NULL;
+    size_t n;
+
+    if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK || !ct)
+        return 0;
+    n = strcspn(ct, ";");
+    return (n == 16 && !cv_ascii_ncasecmp(ct, "application/json", 16)) ||
+           (n > 5 && !cv_ascii_ncasecmp(ct + n - 5, "+json", 5));
+}
+
 static void requeue(struct cv_fetcher *f, struct req *r, long long delay, int front)
 {
     if (r->easy) {
@@ -758,7 +771,13 @@ static void finish(struct cv_fetcher *f, struct req *r, CURLcode code)
     }
     /* A 403 may be a WAF slowing us down or a page that is simply
      * forbidden: it counts towards pausing the host, and the URL gets one
-     * more try after the wait, not --max-waits of them. */
+     * more try after the wait, not --max-waits of them.  A 403 in JSON is
+     * an API refusing this request (WordPress's expired nonce): final, and
+     * no reason to make the whole host wait. */
+    if (status == 403 && is_json(r->easy)) {
+        report(f, r, CV_EHTTP, status, "%s (the API refused the request)", why);
+        return;
+    }
     if (status == 429 || status == 403)
         slow_down(f, r, status, ra, why, status == 403 ? 1 : f->rt->opt.max_waits);
     else if (status >= 500 || status == 408)
