@@ -19,6 +19,7 @@ static const struct cv_command *const commands[] = {
     &cv_cmd_crawl,
     &cv_cmd_db,
     &cv_cmd_status,
+    &cv_cmd_bat_partners,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -64,7 +65,10 @@ static void print_option(FILE *out, int short_name, const char *name, const char
         snprintf(left, sizeof(left), "-%c, --%s%s%s", short_name, name, arg ? " " : "", arg ? arg : "");
     else
         snprintf(left, sizeof(left), "    --%s%s%s", name, arg ? " " : "", arg ? arg : "");
-    fprintf(out, "  %-28s %s\n", left, help);
+    if (strlen(left) > 28)   /* a long option: its help on the next line */
+        fprintf(out, "  %s\n  %-28s %s\n", left, "", help);
+    else
+        fprintf(out, "  %-28s %s\n", left, help);
 }
 
 static void print_globals(FILE *out)
@@ -86,7 +90,7 @@ static void print_main_help(FILE *out)
                        "vehicles) from web pages through source plugins and Lua rules.", 0);
     fprintf(out, "\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
     fputc('\n', out);
     print_globals(out);
     fprintf(out, "\nExit status: 0 success, 1 some items failed, 2 usage or configuration "

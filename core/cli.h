@@ -48,6 +48,7 @@ extern const struct cv_command cv_cmd_extract;
 extern const struct cv_command cv_cmd_crawl;
 extern const struct cv_command cv_cmd_db;
 extern const struct cv_command cv_cmd_status;
+extern const struct cv_command cv_cmd_bat_partners;
 
 /* The whole program after the runtime is set up; returns the exit status. */
 int cv_cli_main(struct cv_runtime *rt, int argc, char **argv);

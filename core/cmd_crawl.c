@@ -48,20 +48,6 @@ fail:
     return NULL;
 }
 
-/* "; stored: ..." for the summary line. */
-static void stored_summary(const struct cv_store_stats *s, char *out, size_t n)
-{
-    snprintf(out, n, "; stored: %lu vehicle%s new, %lu updated, %lu merged, %lu listing%s new, "
-             "%lu business%s new, %lu updated, %lu price change%s, %lu image%s new, %lu "
-             "organisation link%s new, %lu record%s unchanged, %lu rejected",
-             s->vehicles_created, s->vehicles_created == 1 ? "" : "s", s->vehicles_updated,
-             s->vehicles_merged, s->listings_created, s->listings_created == 1 ? "" : "s",
-             s->businesses_created, s->businesses_created == 1 ? "" : "es", s->businesses_updated,
-             s->price_changes, s->price_changes == 1 ? "" : "s", s->images_added,
-             s->images_added == 1 ? "" : "s", s->links, s->links == 1 ? "" : "s", s->unchanged,
-             s->unchanged == 1 ? "" : "s", s->rejected);
-}
-
 static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
 {
     struct cv_crawl_opts o = {0};
@@ -154,10 +140,12 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
                             : crc < 0 ? "the crawl could not run to its end"
                             : st.interrupted ? "interrupted by a signal" : NULL);
     ss = store ? cv_store_stats(store) : NULL;
-    if (ss)
-        stored_summary(ss, stored, sizeof(stored));
-    else
+    if (ss) {
+        memcpy(stored, "; ", 3);
+        cv_store_stats_text(ss, stored + 2, sizeof(stored) - 2);
+    } else {
         snprintf(stored, sizeof(stored), "; nothing stored (--dry-run)");
+    }
     cv_log(&rt->log, CV_LOG_INFO, "crawl %s: %lu page%s, %lu record%s, %lu failed, %lu refused "
            "by robots.txt, %lu link%s not followed (--max-pages)%s%s", src->name, st.pages,
            st.pages == 1 ? "" : "s", st.records, st.records == 1 ? "" : "s", st.failed,

@@ -48,7 +48,7 @@ static void print_json(const struct cv_source_entry *e)
     json_decref(o);
 }
 
-#define CLAIMS_WIDTH 34
+#define CLAIMS_WIDTH 38
 
 /* The claims that fit the column, then "+N" for the others (--json has
  * them all). */
@@ -83,7 +83,8 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
     if (cl->npos)
         return cv_usage_error(rt, &cv_cmd_sources, "sources takes no arguments");
     if (!json)
-        printf("%-20s %-4s %-8s %-34s %s\n", "NAME", "KIND", "VERSION", "CLAIMS", "FILE");
+        printf("%-20s %-4s %-8s %-*s %s\n", "NAME", "KIND", "VERSION", CLAIMS_WIDTH, "CLAIMS",
+               "FILE");
     for (size_t i = 0; i < reg->n; i++) {
         if (json)
             print_json(reg->items[i]);

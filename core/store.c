@@ -1761,7 +1761,7 @@ int cv_store_run_start(struct cv_store *s, const char *command, const char *sour
     return 0;
 }
 
-static json_t *stats_json(const struct cv_store_stats *st)
+json_t *cv_store_stats_json(const struct cv_store_stats *st)
 {
     return json_pack("{sIsIsIsIsIsIsIsIsIsIsIsI}", "records", (json_int_t)st->records,
                      "vehicles_created", (json_int_t)st->vehicles_created,
@@ -1779,7 +1779,7 @@ int cv_store_run_finish(struct cv_store *s, const char *status, unsigned long pa
                         unsigned long records, unsigned long failed, const char *error)
 {
     char p[24], r[24], f[24], err[512];
-    json_t *j = stats_json(&s->st);
+    json_t *j = cv_store_stats_json(&s->st);
     char *stats = j ? json_dumps(j, JSON_COMPACT) : NULL;
     const char *v[7] = {s->run_id, status, p, r, f, error, stats};
     struct run_ctx x = {s, "UPDATE crawl_runs SET status = $2, pages = $3::integer,"
@@ -1864,6 +1864,20 @@ void cv_store_close(struct cv_store *s)
 int cv_store_unreachable(const struct cv_store *s)
 {
     return s && s->failed && (!s->db.conn || PQstatus(s->db.conn) != CONNECTION_OK);
+}
+
+void cv_store_stats_text(const struct cv_store_stats *st, char *out, size_t n)
+{
+    snprintf(out, n, "stored: %lu vehicle%s new, %lu updated, %lu merged, %lu listing%s new, "
+             "%lu business%s new, %lu updated, %lu price change%s, %lu image%s new, %lu "
+             "organisation link%s new, %lu record%s unchanged, %lu rejected",
+             st->vehicles_created, st->vehicles_created == 1 ? "" : "s", st->vehicles_updated,
+             st->vehicles_merged, st->listings_created, st->listings_created == 1 ? "" : "s",
+             st->businesses_created, st->businesses_created == 1 ? "" : "es",
+             st->businesses_updated, st->price_changes, st->price_changes == 1 ? "" : "s",
+             st->images_added, st->images_added == 1 ? "" : "s", st->links,
+             st->links == 1 ? "" : "s", st->unchanged, st->unchanged == 1 ? "" : "s",
+             st->rejected);
 }
 
 const char *cv_store_run_id(const struct cv_store *s)

@@ -91,6 +91,11 @@ int cv_store_run_finish(struct cv_store *s, const char *status, unsigned long pa
 
 const struct cv_store_stats *cv_store_stats(const struct cv_store *s);
 
+/* The counts as a JSON object (new reference; NULL out of memory), and as
+ * the sentence summaries print: "stored: N vehicles new, ...". */
+json_t *cv_store_stats_json(const struct cv_store_stats *st);
+void cv_store_stats_text(const struct cv_store_stats *st, char *out, size_t n);
+
 /* crawl_runs.id of the run started with cv_store_run_start, or NULL. */
 const char *cv_store_run_id(const struct cv_store *s);
 

@@ -54,6 +54,9 @@
 #                                      scripts/test) or on a private cluster
 #                                      started for this test (skip_all when no
 #                                      server binaries are installed)
+#            pg_new_db SUFFIX           make another empty database on the same
+#                                      server; its URI in PG_NEW_DB (dropped
+#                                      at exit)
 #            psql_q SQL                 run SQL on $DATABASE_URL, print rows
 #                                      unaligned (-XAt), fail on error
 #                                      (--private: always a cluster of its own)
@@ -393,6 +396,7 @@ log_min_gap_ms() {
 _pg_private=          # folder of this test's private cluster, if any
 _pg_db=               # database made on a shared server, dropped at exit
 _pg_base=             # superuser URI of the server in use
+_pg_extra_dbs=        # more databases made by pg_new_db
 
 pg_bindir() {
     local d
@@ -466,6 +470,18 @@ require_pg() {    # [--private]: a cluster of the test's own (pg_restart works)
     unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE
 }
 
+# Another empty database on the test's server, for a second, independent
+# run: its URI goes to PG_NEW_DB (not printed: a command substitution's
+# subshell would forget it must be dropped at exit).
+pg_new_db() {    # SUFFIX ([a-z0-9_])
+    local name
+    name="${_pg_db}_$1"
+    psql "$_pg_base" -XAtq -v ON_ERROR_STOP=1 -c "CREATE DATABASE $name" >/dev/null ||
+        bail_out "cannot create the database $name"
+    _pg_extra_dbs="$_pg_extra_dbs $name"
+    PG_NEW_DB="${_pg_base%/*}/$name"
+}
+
 psql_q() {
     psql "$DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"
 }
@@ -479,9 +495,11 @@ pg_restart() {
 }
 
 _pg_cleanup() {
-    local bindir
+    local bindir db
     if [ -n "$_pg_db" ] && [ -z "$_pg_private" ] && [ -n "$_pg_base" ]; then
-        psql "$_pg_base" -XAtq -c "DROP DATABASE IF EXISTS $_pg_db WITH (FORCE)" >/dev/null 2>&1
+        for db in $_pg_db $_pg_extra_dbs; do
+            psql "$_pg_base" -XAtq -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+        done
     fi
     if [ -n "$_pg_private" ]; then
         bindir=$(pg_bindir)
