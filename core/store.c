@@ -18,8 +18,11 @@
  *     record and the new one are merged (jsonb ||), so a field missing
  *     from a re-scrape keeps its value -- only fill.
  *  2. The car: the listing's vehicle when the listing is known, else the
- *     vehicle with the record's VIN, else a new vehicle whose
- *     discovery_url is this listing's URL.  A VIN is identity when it is
+ *     vehicle with the record's VIN, else a vehicle another writer stored
+ *     for the same page without a listing (its bat_auction_url,
+ *     discovery_url or listing_url names the page, whatever its trailing
+ *     slash, query or fragment: 003_page_keys.sql), else a new vehicle
+ *     whose discovery_url is this listing's URL.  A VIN is identity when it is
  *     17 characters long and its check digit is right (CV_VIN_VALID), and
  *     also when it is 17 valid VIN characters from a region that does not
  *     use the check digit (CV_VIN_17: WMI not 1-5).  ISO 3779 makes those
@@ -138,6 +141,7 @@ enum stmt {
     S_VEHICLE_BY_VIN,
     S_VEHICLE_INSERT,
     S_VEHICLE_FIND,
+    S_VEHICLE_BY_PAGE,
     S_ORG_RESOLVE,
     S_LISTING_INSERT,
     S_LISTING_UPDATE,
@@ -233,6 +237,18 @@ static const char *const fixed_sql[N_STMT] = {
     [S_VEHICLE_INSERT] =
         "INSERT INTO vehicles (discovery_url, vin, vin_valid) VALUES ($1, $2, $3::boolean)"
         " ON CONFLICT DO NOTHING RETURNING id",
+    /* A vehicle another writer stored for this page, without a listing
+     * (003_page_keys.sql); not for a URL with a query string, whose page
+     * the key cannot tell. */
+    [S_VEHICLE_BY_PAGE] =
+        "SELECT v.id FROM vehicles v, (SELECT carvest_page_key($1) AS k) p"
+        " WHERE strpos($1, '?') = 0 AND p.k IS NOT NULL"
+        " AND (carvest_page_key(v.bat_auction_url) = p.k OR carvest_page_key(v.discovery_url) = p.k"
+        "  OR carvest_page_key(v.listing_url) = p.k)"
+        " AND NOT EXISTS (SELECT 1 FROM vehicle_listings l WHERE l.vehicle_id = v.id)"
+        " ORDER BY carvest_page_key(v.bat_auction_url) = p.k DESC NULLS LAST,"
+        " carvest_page_key(v.discovery_url) = p.k DESC NULLS LAST, v.created_at, v.id"
+        " LIMIT 1 FOR UPDATE OF v",
     [S_VEHICLE_FIND] =
         "SELECT id FROM vehicles WHERE discovery_url = $1 OR (vin_valid AND vin = $2)"
         " ORDER BY discovery_url = $1 DESC LIMIT 1 FOR UPDATE",
@@ -1041,7 +1057,23 @@ static int store_vehicle(struct batch *b, PGconn *c, struct item *it)
         }
     }
 
-    /* 3. a new car */
+    /* 3. a car stored by another writer for this page, else a new car */
+    if (!*vid) {
+        v[0] = url;
+        if (!(r = q(b, c, S_VEHICLE_BY_PAGE, 1, v)))
+            goto out;
+        if (PQntuples(r)) {
+            copy_id(vid, sizeof(vid), cell(r, 0, 0));
+            cv_log(&b->s->rt->log, CV_LOG_INFO, "%s: the car stored before for this page "
+                   "(without a listing) is this one", url);
+            if (it->vin) {   /* no other car has it (step 2): this car's now */
+                upgrade = "true";
+                set_vin = it->vin;
+            }
+        }
+        PQclear(r);
+        r = NULL;
+    }
     if (!*vid) {
         v[0] = url;
         v[1] = it->vin;

@@ -461,12 +461,32 @@ ok_eq "--max-pages 2: one Show More page" "$(requests | grep -c '^POST')" 1
 ok_eq "--listing-limit 30: 30 listings" "$(requests | grep -c '/listing/')" 30
 ok_match "the summary counts what the limits left out" "$(grep '"type":"partner"' "$RUN_OUT")" \
     '"pages_limited":1,"listings_found":30,"listings_imported":30,"listings_skipped":0,"listings_limited":[1-9]'
+# Cars another program stored before, without a listing: the import
+# finds them by the page their URL columns name, however written, and
+# adds no second car for those pages.
+psql_q "INSERT INTO vehicles (discovery_url, bat_auction_url, year, make) VALUES
+    ('legacy:1', 'https://bringatrailer.com/listing/1931-ford-model-a-coupe-72?utm_source=feed', 1931, 'Ford'),
+    ('https://www.bringatrailer.com/listing/2007-land-rover-defender-110-nas-29', NULL, 2007, 'Land Rover');
+    INSERT INTO vehicles (discovery_url, listing_url) VALUES
+    ('legacy:3', 'http://bringatrailer.com/listing/1969-bmw-2002-tii/#comments')" >/dev/null
+LEGACY=$(psql_q "SELECT string_agg(id::text, ' ' ORDER BY discovery_url) FROM vehicles")
 : >"$MAIN_LOG"
 run bp bat-partners import --resume-from-partner 1 --limit-partners 1
 ok_eq "--resume-from-partner 1 --limit-partners 1: exit 0" "$RUN_STATUS" 0
 ok_eq "... the second partner in key order only, linked alone" \
     "$(psql_q "SELECT string_agg(DISTINCT b.geographic_key, ' ') FROM organization_vehicles o JOIN businesses b ON b.id = o.organization_id WHERE b.bat_username = '944garage'")" \
     "944garage|san-francisco-east-bay|CA|US"
+ok_eq "cars stored before without a listing are found by their page: no second car" \
+    "$(psql_q "SELECT (SELECT count(*) FROM vehicles) || ' ' || (SELECT count(*) FROM vehicle_listings)
+               || ' ' || (SELECT count(*) FROM vehicles v WHERE NOT EXISTS
+                          (SELECT 1 FROM vehicle_listings l WHERE l.vehicle_id = v.id))")" "57 57 0"
+ok_eq "... and those three cars now hold their listing" \
+    "$(psql_q "SELECT string_agg(v.id::text, ' ' ORDER BY v.discovery_url) FROM vehicles v
+               JOIN vehicle_listings l ON l.vehicle_id = v.id WHERE v.id::text = ANY(string_to_array('$LEGACY', ' '))")" \
+    "$LEGACY"
+ok_eq "... keeping what they had, filled from the listing" \
+    "$(psql_q "SELECT discovery_url || ' ' || title FROM vehicles WHERE discovery_url = 'legacy:1'")" \
+    "legacy:1 No Reserve: 1931 Ford Model A Coupe"
 : >"$MAIN_LOG"
 run bp bat-partners enrich --partner-key 'keystone-car-storage|kortrijk|na|BE'
 ok_eq "enrich --partner-key: exit 0" "$RUN_STATUS" 0

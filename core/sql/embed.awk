@@ -22,10 +22,19 @@ FNR == 1 {
     printf "static const char sql_%d[] =\n", n
     n++
 }
+# Character by character: a backslash or a quote in a gsub() replacement
+# means different things to different awks.
 {
-    line = $0
-    gsub(/\\/, "\\\\", line)
-    gsub(/"/, "\\\"", line)
+    line = ""
+    for (i = 1; i <= length($0); i++) {
+        ch = substr($0, i, 1)
+        if (ch == "\\")
+            line = line "\\\\"
+        else if (ch == "\"")
+            line = line "\\\""
+        else
+            line = line ch
+    }
     printf "    \"%s\\n\"\n", line
 }
 END {
