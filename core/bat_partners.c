@@ -125,10 +125,16 @@ static int partners_add(struct partners *ps, const char *id, const char *key, co
     p->website = dup_or_null(website);
     p->username = dup_or_null(username);
     p->enriched = enriched;
-    ps->n++;
     if (!p->key || (id && *id && !p->id) || (name && *name && !p->name) ||
-        (website && *website && !p->website) || (username && *username && !p->username))
+        (website && *website && !p->website) || (username && *username && !p->username)) {
+        cv_free(p->key);   /* not counted: the list stays whole */
+        cv_free(p->id);
+        cv_free(p->name);
+        cv_free(p->website);
+        cv_free(p->username);
         return -1;
+    }
+    ps->n++;
     return 0;
 }
 
@@ -142,15 +148,19 @@ static int cmp_partner(const void *a, const void *b)
 /* Partners that start from one page: the tag of every page it leads to. */
 struct group {
     char *url;                 /* member page or homepage (real URL) */
-    struct partner **p;
+    char *key;                 /* its URL key: what the crawl de-duplicates by */
+    struct partner **p;        /* the partners this run does */
     size_t n;
+    json_t *orgs;              /* import: the keys of every partner of the BaT account,
+                                  done in this run or not (a string when one) */
     struct cv_strset existing; /* import: URL keys of ended listings linked to all of them */
     unsigned long outstanding; /* its URLs queued and not done yet */
-    int started;               /* its start page was queued */
     int finished;
     /* what happened */
     int start_ok, start_deferred, start_failed;
     unsigned long pages;       /* pages fetched and extracted */
+    unsigned long pages_failed;   /* other than listings (Show More pages) */
+    unsigned long pages_deferred;
     unsigned long rest_pages;  /* import: Show More pages asked for */
     unsigned long pages_limited;
     unsigned long found, skipped, limited;      /* import: listings */
@@ -181,6 +191,8 @@ struct step {
 static void group_free(struct group *g)
 {
     cv_free(g->url);
+    cv_free(g->key);
+    json_decref(g->orgs);
     cv_free(g->p);
     cv_free(g->reason);
     cv_free(g->deferral);
@@ -237,24 +249,34 @@ static void checkpoint(struct step *st, struct partner *p)
     }
 }
 
-/* The group starting at url, made when new; NULL out of memory. */
+/* The group starting at url, made when new; NULL out of memory.  Groups
+ * are told apart as the crawl tells URLs apart (by URL key): two groups
+ * the crawl took for one page would leave one never fetched. */
 static struct group *group_at(struct step *st, const char *url)
 {
     struct group *g, *v;
+    char *key = cv_url_key(url);
 
-    for (size_t i = 0; i < st->ngroups; i++)
-        if (!strcmp(st->groups[i].url, url))
-            return &st->groups[i];
-    v = cv_realloc(st->groups, (st->ngroups + 1) * sizeof(*v));
-    if (!v)
+    if (!key)
         return NULL;
+    for (size_t i = 0; i < st->ngroups; i++)
+        if (!strcmp(st->groups[i].key, key)) {
+            cv_free(key);
+            return &st->groups[i];
+        }
+    v = cv_realloc(st->groups, (st->ngroups + 1) * sizeof(*v));
+    if (!v) {
+        cv_free(key);
+        return NULL;
+    }
     st->groups = v;
     g = &v[st->ngroups];
     memset(g, 0, sizeof(*g));
     cv_strset_init(&g->existing);
+    g->key = key;
+    st->ngroups++;
     if (!(g->url = cv_strdup(url)))
         return NULL;
-    st->ngroups++;
     return g;
 }
 
@@ -288,8 +310,9 @@ static void note(char **slot, const char *url, const char *why)
 static json_t *group_detail(const struct step *st, const struct group *g)
 {
     if (!strcmp(st->name, "import"))
-        return json_pack("{sssIsIsIsIsIsIsIsI}", "member_url", g->url,
-                         "pages", (json_int_t)g->pages, "pages_limited",
+        return json_pack("{sssIsIsIsIsIsIsIsIsI}", "member_url", g->url,
+                         "pages", (json_int_t)g->pages,
+                         "pages_failed", (json_int_t)g->pages_failed, "pages_limited",
                          (json_int_t)g->pages_limited, "listings_found", (json_int_t)g->found,
                          "listings_imported", (json_int_t)g->imported,
                          "listings_skipped", (json_int_t)g->skipped,
@@ -310,12 +333,16 @@ static void mark_enriched(struct step *st, struct partner *p, const char *url, c
 
     if (!st->store || !p->id || !st->have_rdb)
         return;
+    /* written when the outcome changed only: updated_at moves only when a
+     * stored value did (fetched_at is when it last changed) */
     if (cv_db_query(&st->rdb, cv_db_wait_ms(),
-                    "UPDATE businesses SET metadata = metadata || jsonb_build_object('"
-                    ENRICHED_KEY "', jsonb_strip_nulls(jsonb_build_object('url', $2::text,"
-                    " 'status', $3::text, 'error', $4::text, 'fetched_at', now()))),"
-                    " updated_at = now() WHERE id = $1::uuid", 4, v, NULL, err,
-                    sizeof(err)) < 0) {
+                    "UPDATE businesses b SET metadata = b.metadata || jsonb_build_object('"
+                    ENRICHED_KEY "', n.e || jsonb_build_object('fetched_at', now())),"
+                    " updated_at = now()"
+                    " FROM (SELECT jsonb_strip_nulls(jsonb_build_object('url', $2::text,"
+                    "  'status', $3::text, 'error', $4::text)) AS e) n"
+                    " WHERE b.id = $1::uuid AND (b.metadata->'" ENRICHED_KEY "') - 'fetched_at'"
+                    "  IS DISTINCT FROM n.e", 4, v, NULL, err, sizeof(err)) < 0) {
         st->ckpt_failed = 1;
         snprintf(st->ckpt_error, sizeof(st->ckpt_error), "%s", err);
         cv_log(&st->rt->log, CV_LOG_ERROR, "%s", err);
@@ -323,8 +350,9 @@ static void mark_enriched(struct step *st, struct partner *p, const char *url, c
 }
 
 /* Every URL of the group is done: store what it gave, then checkpoint
- * its partners. */
-static void finish_group(struct step *st, struct group *g)
+ * its partners.  -1 when the checkpoint or the store cannot be written:
+ * the run must stop. */
+static int finish_group(struct step *st, struct group *g)
 {
     const char *status;
     json_t *detail;
@@ -332,13 +360,14 @@ static void finish_group(struct step *st, struct group *g)
 
     g->finished = 1;
     if (g->cancelled)
-        return;   /* interrupted: left for the resumed pass */
+        return 0;   /* stopped in the middle: left for the resumed pass */
     if (st->store && cv_store_flush(st->store, err, sizeof(err)) < 0) {
         cv_log(&st->rt->log, CV_LOG_ERROR, "%s", err);
-        return;   /* not stored: not done */
+        return -1;  /* not stored: not done */
     }
     status = g->start_failed ? "failed" : g->start_deferred ? "deferred"
-           : g->failed ? "failed" : g->deferred ? "deferred" : "done";
+           : g->failed || g->pages_failed ? "failed"
+           : g->deferred || g->pages_deferred ? "deferred" : "done";
     if (!strcmp(st->name, "enrich") && !strcmp(status, "done") && !g->records) {
         status = "failed";
         note(&g->reason, g->url, "the homepage gave no business record");
@@ -361,6 +390,7 @@ static void finish_group(struct step *st, struct group *g)
             cv_log(&st->rt->log, CV_LOG_DEBUG, "%s %s: %s: done", PIPELINE, st->name, p->key);
     }
     json_decref(detail);
+    return st->ckpt_failed || st->oom ? -1 : 0;
 }
 
 /* ----------------------------------------------------------------- hooks */
@@ -374,15 +404,16 @@ static void hook_queued(void *ctx, void *tag)
         g->outstanding++;
 }
 
-static void hook_done(void *ctx, void *tag, const struct cv_crawl_result *r)
+static int hook_done(void *ctx, void *tag, const struct cv_crawl_result *r)
 {
     struct step *st = ctx;
     struct group *g = tag;
-    int start;
+    int start, listing;
 
     if (!g)
-        return;
+        return 0;
     start = !strcmp(r->url, g->url) && !strcmp(r->method, "GET");
+    listing = r->source && !strcmp(r->source, LISTING_SOURCE);
     if (r->err == CV_ECANCEL) {
         g->cancelled++;
     } else if (r->err == CV_OK) {
@@ -390,23 +421,28 @@ static void hook_done(void *ctx, void *tag, const struct cv_crawl_result *r)
         g->records += r->records;
         if (start)
             g->start_ok = 1;
-        else if (r->source && !strcmp(r->source, LISTING_SOURCE))
+        else if (listing)
             g->imported++;
     } else if (r->err == CV_ERATELIMIT) {
         if (start)
             g->start_deferred = 1;
-        else
+        else if (listing)
             g->deferred++;
+        else
+            g->pages_deferred++;
         note(&g->deferral, r->url, r->errmsg);
     } else {
         if (start)
             g->start_failed = 1;
-        else
+        else if (listing)
             g->failed++;
+        else
+            g->pages_failed++;
         note(&g->reason, r->url, r->errmsg);
     }
     if (g->outstanding && --g->outstanding == 0)
-        finish_group(st, g);
+        return finish_group(st, g);
+    return 0;
 }
 
 /* import: tie the vehicles to the partners, by key. */
@@ -414,27 +450,19 @@ static int hook_records_import(void *ctx, void *tag, const char *url, json_t *re
 {
     struct group *g = tag;
     size_t i;
-    json_t *rec, *org;
+    json_t *rec;
 
     (void)ctx;
     (void)url;
-    if (!g)
+    if (!g || !g->orgs)
         return 0;
     json_array_foreach(records, i, rec) {
-        if (strcmp(json_string_value(json_object_get(rec, "type")) ?
-                   json_string_value(json_object_get(rec, "type")) : "", "vehicle"))
+        const char *type = json_string_value(json_object_get(rec, "type"));
+        json_t *org;
+        if (!type || strcmp(type, "vehicle"))
             continue;
-        if (g->n == 1) {
-            org = json_string(g->p[0]->key);
-        } else {
-            org = json_array();
-            for (size_t k = 0; org && k < g->n; k++)
-                if (json_array_append_new(org, json_string(g->p[k]->key)) < 0) {
-                    json_decref(org);
-                    org = NULL;
-                }
-        }
-        if (!org || json_object_set_new(rec, "organization", org) < 0)
+        /* a copy per record: the store and the sink keep their own */
+        if (!(org = json_deep_copy(g->orgs)) || json_object_set_new(rec, "organization", org) < 0)
             return -1;
     }
     return 0;
@@ -463,9 +491,12 @@ static int hook_records_enrich(void *ctx, void *tag, const char *url, json_t *re
     json_array_clear(records);
     for (size_t k = 0; biz && k < g->n; k++) {
         json_t *copy = json_deep_copy(biz);
-        if (!copy || json_object_set_new(copy, "geographic_key", json_string(g->p[k]->key)) < 0 ||
-            json_array_append_new(records, copy) < 0) {
+        if (!copy || json_object_set_new(copy, "geographic_key", json_string(g->p[k]->key)) < 0) {
             json_decref(copy);
+            json_decref(biz);
+            return -1;
+        }
+        if (json_array_append_new(records, copy) < 0) {   /* it took copy, even then */
             json_decref(biz);
             return -1;
         }
@@ -479,19 +510,25 @@ static int hook_records_enrich(void *ctx, void *tag, const char *url, json_t *re
 static int hook_records_index(void *ctx, void *tag, const char *url, json_t *records)
 {
     struct step *st = ctx;
-    size_t i;
-    json_t *rec;
+    size_t i = 0;
 
     (void)tag;
     (void)url;
-    json_array_foreach(records, i, rec) {
+    /* --limit: the first N partners; the rest are neither printed nor
+     * stored nor carried on to the next steps */
+    while (i < json_array_size(records)) {
+        json_t *rec = json_array_get(records, i);
         const char *key = json_string_value(json_object_get(rec, "geographic_key"));
-        if (!key)
+        if (st->o->limit && key && st->all->n >= (size_t)st->o->limit) {
+            if (json_array_remove(records, i) < 0)
+                return -1;
             continue;
-        if (partners_add(st->all, NULL, key, json_string_value(json_object_get(rec, "name")),
-                         json_string_value(json_object_get(rec, "website")),
-                         json_string_value(json_object_get(rec, "bat_username")), 0) < 0)
+        }
+        if (key && partners_add(st->all, NULL, key, json_string_value(json_object_get(rec, "name")),
+                                json_string_value(json_object_get(rec, "website")),
+                                json_string_value(json_object_get(rec, "bat_username")), 0) < 0)
             return -1;
+        i++;
     }
     return 0;
 }
@@ -513,8 +550,10 @@ static int hook_follow_import(void *ctx, void *tag, const struct cv_follow *fl)
     if (!g)
         return 1;
     if (!strcmp(fl->source, MEMBER_SOURCE)) {
-        /* a Show More page: --max-pages counts the member page too */
-        if (st->o->max_pages && 1 + g->rest_pages >= (unsigned long)st->o->max_pages) {
+        /* a Show More page: --max-pages counts the member page too, and
+         * none is asked for once --listing-limit listings were found */
+        if ((st->o->max_pages && 1 + g->rest_pages >= (unsigned long)st->o->max_pages) ||
+            (st->o->listing_limit && g->found >= (unsigned long)st->o->listing_limit)) {
             g->pages_limited++;
             return 0;
         }
@@ -602,58 +641,6 @@ out:
     return rc;
 }
 
-/* import: the ended listings already linked to every partner of the
- * group, which --skip-existing does not fetch again (they cannot change;
- * live and for-sale ones are fetched again for their bids and prices). */
-static int load_existing(struct step *st, struct group *g)
-{
-    struct cv_buf ids;
-    char n[16], err[512];
-    const char *v[2];
-    PGresult *r = NULL;
-    int rc = -1;
-
-    if (!st->have_rdb)
-        return 0;
-    cv_buf_init(&ids, CV_BUF_UNLIMITED);
-    for (size_t i = 0; i < g->n; i++) {
-        if (!g->p[i]->id) {
-            cv_buf_free(&ids);
-            return 0;   /* a partner not stored yet has nothing linked */
-        }
-        if (cv_buf_printf(&ids, "%s%s", i ? "," : "{", g->p[i]->id) < 0)
-            goto oom;
-    }
-    if (cv_buf_puts(&ids, "}") < 0)
-        goto oom;
-    snprintf(n, sizeof(n), "%zu", g->n);
-    v[0] = cv_buf_str(&ids);
-    v[1] = n;
-    if (cv_db_query(&st->rdb, cv_db_wait_ms(),
-                    "SELECT l.url_key FROM vehicle_listings l"
-                    " JOIN vehicle_listing_orgs x ON x.listing_id = l.id"
-                    " WHERE x.organization_id = ANY($1::uuid[])"
-                    " AND l.listing_status IN ('sold', 'not_sold', 'withdrawn')"
-                    " GROUP BY l.url_key HAVING count(DISTINCT x.organization_id) = $2::int",
-                    2, v, &r, err, sizeof(err)) < 0) {
-        cv_log(&st->rt->log, CV_LOG_ERROR, "cannot read the stored listings: %s", err);
-        goto out;
-    }
-    for (int i = 0; i < PQntuples(r); i++)
-        if (cv_strset_add(&g->existing, PQgetvalue(r, i, 0)) < 0)
-            goto oom;
-    rc = 0;
-    goto out;
-oom:
-    cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory");
-out:
-    PQclear(r);
-    cv_buf_free(&ids);
-    return rc;
-}
-
-/* ------------------------------------------------------------ the crawl */
-
 /* "https://bringatrailer.com/member/<username>/", the username lower-cased
  * and percent-encoded. */
 static char *member_url(const char *username)
@@ -682,6 +669,114 @@ static char *member_url(const char *username)
     *q = '\0';
     return u;
 }
+
+/* Is p a partner of the BaT account whose member page starts group g? */
+static int same_account(const struct partner *p, const struct group *g)
+{
+    char *url = p->username ? member_url(p->username) : NULL;
+    char *key = url ? cv_url_key(url) : NULL;
+    int same = key && !strcmp(key, g->key);
+
+    cv_free(url);
+    cv_free(key);
+    return same;
+}
+
+/* import: the organization every vehicle of g names -- the keys of all
+ * the partners of the account, done in this run or not, so a run of one
+ * of them links the others too and never takes their links back. */
+static int account_orgs(struct step *st, struct group *g)
+{
+    json_t *keys = json_array();
+
+    if (!keys)
+        return -1;
+    for (size_t i = 0; i < st->all->n; i++)
+        if (same_account(&st->all->v[i], g) &&
+            json_array_append_new(keys, json_string(st->all->v[i].key)) < 0) {
+            json_decref(keys);
+            return -1;
+        }
+    if (json_array_size(keys) == 1) {
+        g->orgs = json_incref(json_array_get(keys, 0));
+        json_decref(keys);
+    } else {
+        g->orgs = keys;
+    }
+    return 0;
+}
+
+/* A website's homepage: its origin and "/"; NULL when not http(s). */
+static char *homepage(const char *website)
+{
+    char *origin = cv_url_origin(website), *home = NULL;
+
+    if (origin && (home = cv_malloc(strlen(origin) + 2)))
+        sprintf(home, "%s/", origin);
+    cv_free(origin);
+    return home;
+}
+
+/* import: the ended listings already linked to every partner of the
+ * group, which --skip-existing does not fetch again (they cannot change;
+ * live and for-sale ones are fetched again for their bids and prices). */
+static int load_existing(struct step *st, struct group *g)
+{
+    struct cv_buf ids;
+    char n[24], err[512];
+    const char *v[2];
+    PGresult *r = NULL;
+    int rc = -1;
+
+    size_t nids = 0;
+
+    if (!st->have_rdb)
+        return 0;
+    cv_buf_init(&ids, CV_BUF_UNLIMITED);
+    /* every partner of the account: a listing skipped must be linked to
+     * all of them, or the run would not link it to the one missing */
+    for (size_t i = 0; i < st->all->n; i++) {
+        struct partner *p = &st->all->v[i];
+        if (!same_account(p, g))
+            continue;
+        if (!p->id) {
+            cv_buf_free(&ids);
+            return 0;   /* a partner not stored yet has nothing linked */
+        }
+        if (cv_buf_printf(&ids, "%s%s", nids++ ? "," : "{", p->id) < 0)
+            goto oom;
+    }
+    if (!nids || cv_buf_puts(&ids, "}") < 0) {
+        cv_buf_free(&ids);
+        return nids ? -1 : 0;
+    }
+    snprintf(n, sizeof(n), "%zu", nids);
+    v[0] = cv_buf_str(&ids);
+    v[1] = n;
+    if (cv_db_query(&st->rdb, cv_db_wait_ms(),
+                    "SELECT l.url_key FROM vehicle_listings l"
+                    " JOIN vehicle_listing_orgs x ON x.listing_id = l.id"
+                    " WHERE x.organization_id = ANY($1::uuid[])"
+                    " AND l.listing_status IN ('sold', 'not_sold', 'withdrawn')"
+                    " GROUP BY l.url_key HAVING count(DISTINCT x.organization_id) = $2::int",
+                    2, v, &r, err, sizeof(err)) < 0) {
+        cv_log(&st->rt->log, CV_LOG_ERROR, "cannot read the stored listings: %s", err);
+        goto out;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        if (cv_strset_add(&g->existing, PQgetvalue(r, i, 0)) < 0)
+            goto oom;
+    rc = 0;
+    goto out;
+oom:
+    cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory");
+out:
+    PQclear(r);
+    cv_buf_free(&ids);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the crawl */
 
 /* The run's arguments as the run log keeps them. */
 static json_t *run_args(const struct step *st)
@@ -775,21 +870,34 @@ static int step_open(struct step *st, const char *source)
 
 /* Crawl the groups' start pages with the step's hooks.  Returns an exit
  * status. */
+/* The step cannot go on before its crawl: end its run log and pass as
+ * failed, so neither stays "running". */
+static void step_abort(struct step *st, const char *why)
+{
+    char err[512];
+
+    if (st->store)
+        cv_store_run_finish(st->store, "failed", 0, 0, 0, why);
+    if (st->have_pass && cv_pass_finish(&st->pass, "failed", err, sizeof(err)) < 0)
+        cv_log(&st->rt->log, CV_LOG_ERROR, "%s", err);
+}
+
 static int step_crawl(struct step *st, struct cv_source_entry *src, struct cv_sink *sink,
-                      const struct cv_crawl_hooks *hooks, long limit)
+                      const struct cv_crawl_hooks *hooks)
 {
     struct cv_crawl_opts co;
     struct cv_crawl_stats cs;
     char **urls = NULL;
     void **tags = NULL;
-    const char *status;
-    char err[512] = "";
-    int crc, rc = CV_EXIT_PARTIAL;
+    const char *status, *why;
+    int crc = 0, rc = CV_EXIT_PARTIAL, db_lost;
 
     memset(&co, 0, sizeof(co));
+    memset(&cs, 0, sizeof(cs));
     if (st->ngroups && (!(urls = cv_calloc(st->ngroups, sizeof(*urls))) ||
                         !(tags = cv_calloc(st->ngroups, sizeof(*tags))))) {
         cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory");
+        step_abort(st, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < st->ngroups; i++) {
@@ -800,12 +908,11 @@ static int step_crawl(struct step *st, struct cv_source_entry *src, struct cv_si
     co.urls = urls;
     co.tags = tags;
     co.nurls = st->ngroups;
-    co.limit = limit;
     co.sink = sink;
     co.store = st->store;
     co.hooks = hooks;
-    memset(&cs, 0, sizeof(cs));
-    crc = st->ngroups ? cv_crawl_run(st->rt, &co, &cs) : 0;
+    if (st->ngroups)
+        crc = cv_crawl_run(st->rt, &co, &cs);
     if (st->store && !cs.store_failed && cv_store_flush(st->store, cs.store_error,
                                                         sizeof(cs.store_error)) < 0)
         cs.store_failed = 1;
@@ -814,14 +921,28 @@ static int step_crawl(struct step *st, struct cv_source_entry *src, struct cv_si
                "where it stopped)", cs.store_error);
     if (st->oom)
         cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory; the run stopped");
-    status = cs.store_failed || crc < 0 || st->oom || st->ckpt_failed ? "failed"
-           : cs.interrupted ? "interrupted" : "completed";
-    snprintf(err, sizeof(err), "%s", cs.store_failed ? cs.store_error
-             : st->ckpt_failed ? st->ckpt_error : crc < 0 || st->oom ? "the run could not go on"
-             : cs.interrupted ? "interrupted by a signal" : "");
+    why = cs.store_failed ? cs.store_error : st->ckpt_failed ? st->ckpt_error
+        : st->oom ? "out of memory" : crc < 0 ? "the run could not go on"
+        : cs.output_failed ? "standard output could not be written"
+        : cs.hook_stopped ? "the run could not go on" : NULL;
+    status = why ? "failed" : cs.interrupted ? "interrupted" : "completed";
+    if (cs.interrupted && !why)
+        why = "interrupted by a signal";
+
+    /* A partner whose pages never came back although the crawl ran to its
+     * end was not done: say so rather than leave it out. */
+    if (!strcmp(status, "completed"))
+        for (size_t i = 0; i < st->ngroups; i++) {
+            struct group *g = &st->groups[i];
+            if (g->finished || g->cancelled)
+                continue;
+            for (size_t k = 0; k < g->n; k++) {
+                set_outcome(st, g->p[k], "failed", "its start page was not fetched", NULL);
+                checkpoint(st, g->p[k]);
+            }
+        }
     if (st->store)
-        cv_store_run_finish(st->store, status, cs.pages, cs.records, cs.failed,
-                            *err ? err : NULL);
+        cv_store_run_finish(st->store, status, cs.pages, cs.records, cs.failed, why);
     if (st->have_pass) {
         const char *ps = strcmp(status, "completed") ? status
                        : st->n_deferred ? "incomplete" : "completed";
@@ -829,7 +950,9 @@ static int step_crawl(struct step *st, struct cv_source_entry *src, struct cv_si
         if (cv_pass_finish(&st->pass, ps, perr, sizeof(perr)) < 0)
             cv_log(&st->rt->log, CV_LOG_ERROR, "%s", perr);
     }
-    rc = cs.store_failed && cv_store_unreachable(st->store) ? CV_EXIT_DB
+    db_lost = (cs.store_failed && cv_store_unreachable(st->store)) ||
+              (st->ckpt_failed && st->have_pass && PQstatus(st->pass.db.conn) != CONNECTION_OK);
+    rc = db_lost ? CV_EXIT_DB
        : strcmp(status, "completed") || st->n_failed || st->n_deferred ? CV_EXIT_PARTIAL
        : CV_EXIT_OK;
 out:
@@ -956,10 +1079,11 @@ static int step_index(struct step *st, struct cv_sink *sink)
      * partner, whose outcome is the step's. */
     if (!group_at(st, canon)) {
         cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory");
+        step_abort(st, "out of memory");
         rc = CV_EXIT_PARTIAL;
         goto out;
     }
-    rc = step_crawl(st, src, sink, &hooks, st->o->limit);
+    rc = step_crawl(st, src, sink, &hooks);
     qsort(st->all->v, st->all->n, sizeof(*st->all->v), cmp_partner);
     if (!st->groups[0].start_ok) {
         cv_log(&st->rt->log, CV_LOG_ERROR, "%s index: the directory %s could not be read%s%s",
@@ -1018,15 +1142,23 @@ static int step_enrich(struct step *st, struct cv_sink *sink)
             checkpoint(st, p);
             continue;
         }
-        home = cv_malloc(strlen(p->website) + 2);
-        if (!home || (sprintf(home, "%s/", p->website), group_add(st, home, p) < 0)) {
-            cv_free(home);
+        /* the homepage: the website's origin, whatever was stored */
+        if (!(home = homepage(p->website))) {
+            cv_log(&st->rt->log, CV_LOG_WARN, "%s: the website '%s' is not an http(s) URL",
+                   p->key, p->website);
+            set_outcome(st, p, "failed", "the website is not an http(s) URL", NULL);
+            checkpoint(st, p);
+            continue;
+        }
+        rc = group_add(st, home, p);
+        cv_free(home);
+        if (rc < 0) {
             cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory");
+            step_abort(st, "out of memory");
             return CV_EXIT_PARTIAL;
         }
-        cv_free(home);
     }
-    rc = step_crawl(st, src, sink, &hooks, 0);
+    rc = step_crawl(st, src, sink, &hooks);
     summary(st, sink, NULL);
     return rc;
 }
@@ -1067,18 +1199,25 @@ static int step_import(struct step *st, struct cv_sink *sink)
         if (!(url = member_url(p->username)) || group_add(st, url, p) < 0) {
             cv_free(url);
             cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory");
+            step_abort(st, "out of memory");
             return CV_EXIT_PARTIAL;
         }
         cv_free(url);
     }
-    if (st->o->skip_existing)
-        for (size_t i = 0; i < st->ngroups; i++)
-            if (load_existing(st, &st->groups[i]) < 0) {
-                char err[512];
-                return cv_db_ensure(&st->rdb, 0, err, sizeof(err)) < 0 ? CV_EXIT_DB
-                                                                       : CV_EXIT_PARTIAL;
-            }
-    rc = step_crawl(st, src, sink, &hooks, 0);
+    for (size_t i = 0; i < st->ngroups; i++) {
+        char err[512];
+        if (account_orgs(st, &st->groups[i]) < 0) {
+            cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory");
+            step_abort(st, "out of memory");
+            return CV_EXIT_PARTIAL;
+        }
+        if (st->o->skip_existing && load_existing(st, &st->groups[i]) < 0) {
+            step_abort(st, "cannot read the stored listings");
+            return cv_db_ensure(&st->rdb, 0, err, sizeof(err)) < 0 ? CV_EXIT_DB
+                                                                   : CV_EXIT_PARTIAL;
+        }
+    }
+    rc = step_crawl(st, src, sink, &hooks);
     summary(st, sink, NULL);
     return rc;
 }
@@ -1107,14 +1246,14 @@ static int step_inventory(struct step *st, struct cv_sink *sink)
             continue;
         }
         /* pending now, unless it is pending already or a worker holds
-         * it under a live lease */
+         * it under a live lease; last_error stays, for the record */
         v[0] = p->id;
         v[1] = st->o->run_mode;
         if (cv_db_query(&st->rdb, cv_db_wait_ms(),
                         "INSERT INTO organization_inventory_sync_queue AS q (organization_id,"
                         " run_mode) VALUES ($1::uuid, $2)"
                         " ON CONFLICT (organization_id, run_mode) DO UPDATE SET status = 'pending',"
-                        " attempts = 0, last_error = NULL, next_run_at = NULL, locked_by = NULL,"
+                        " attempts = 0, next_run_at = NULL, locked_by = NULL,"
                         " locked_until = NULL, updated_at = now()"
                         " WHERE q.status IN ('completed', 'failed', 'skipped')"
                         " OR (q.status = 'processing' AND (q.locked_until IS NULL"
@@ -1193,6 +1332,18 @@ static int run_step(struct cv_runtime *rt, const char *name, const struct cv_bp_
     } else {
         for (size_t i = 0; i < all->n; i++)
             partner_clear_outcome(&all->v[i]);
+    }
+    if (o->partner_key && strcmp(name, "index") && strcmp(name, "inventory")) {
+        int found = 0;
+        for (size_t i = 0; i < all->n && !found; i++)
+            found = !strcmp(all->v[i].key, o->partner_key);
+        if (!found) {
+            cv_log(&rt->log, CV_LOG_ERROR, "--partner-key: no BaT Local Partner has the "
+                   "geographic key '%s' (carvest bat-partners index --output table lists "
+                   "them)", o->partner_key);
+            rc = CV_EXIT_USAGE;
+            goto out;
+        }
     }
     if (!strcmp(name, "index"))
         rc = step_index(&st, sink);

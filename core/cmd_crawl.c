@@ -133,11 +133,13 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
     if (st.store_failed)
         cv_log(&rt->log, CV_LOG_ERROR, "%s; the crawl stopped (running it again stores what "
                "was not stored)", st.store_error);
-    status = st.store_failed || crc < 0 ? "failed" : st.interrupted ? "interrupted" : "completed";
+    status = st.store_failed || crc < 0 || st.output_failed ? "failed"
+           : st.interrupted ? "interrupted" : "completed";
     if (store)
         cv_store_run_finish(store, status, st.pages, st.records, st.failed,
                             st.store_failed ? st.store_error
                             : crc < 0 ? "the crawl could not run to its end"
+                            : st.output_failed ? "standard output could not be written"
                             : st.interrupted ? "interrupted by a signal" : NULL);
     ss = store ? cv_store_stats(store) : NULL;
     if (ss) {
@@ -152,7 +154,8 @@ static int run(struct cv_runtime *rt, const struct cv_cmdline *cl)
            st.robots, st.not_followed, st.not_followed == 1 ? "" : "s", stored,
            st.interrupted ? "; interrupted" : "");
     rc = st.store_failed && cv_store_unreachable(store) ? CV_EXIT_DB
-       : st.store_failed || crc < 0 || st.interrupted || st.failed || (ss && ss->rejected)
+       : st.store_failed || crc < 0 || st.interrupted || st.failed || st.output_failed ||
+         (ss && ss->rejected)
            ? CV_EXIT_PARTIAL
        : CV_EXIT_OK;
 out:

@@ -170,6 +170,7 @@ static size_t print_records(struct crawl *c, struct cv_page *p)
         }
         if (cv_sink_record(c->o->sink, rec) < 0) {
             cv_log(&c->rt->log, CV_LOG_ERROR, "cannot write to standard output; stopping");
+            c->st->output_failed = 1;
             c->done = 1;
             return n;
         }
@@ -234,7 +235,10 @@ static void report(struct crawl *c, const struct job *j, const struct cv_respons
     r.status = res->status;
     r.errmsg = errmsg ? errmsg : "";
     r.records = records;
-    h->done(h->ctx, j->tag, &r);
+    if (h->done(h->ctx, j->tag, &r) < 0 && !c->st->hook_stopped) {
+        c->st->hook_stopped = 1;
+        c->done = 1;
+    }
 }
 
 static void on_page(struct cv_response *res, void *ctx)
@@ -294,13 +298,22 @@ static void on_page(struct cv_response *res, void *ctx)
         goto out;
     }
     if (h && h->records && json_array_size(p->emitted) &&
-        h->records(h->ctx, j->tag, p->url, p->emitted) < 0)
-        c->oom = 1;
-    printed = print_records(c, p);
+        h->records(h->ctx, j->tag, p->url, p->emitted) < 0) {
+        c->st->hook_stopped = 1;
+        c->done = 1;
+    }
+    printed = c->st->hook_stopped ? 0 : print_records(c, p);
     store_records(c, p, printed);
     if (!c->done)
         follow_links(c, p, j->tag);
-    report(c, j, res, src, CV_OK, NULL, printed);
+    /* a page the crawl stopped in the middle of (--limit, a failed write,
+     * the store giving up) is not done: its records or links were dropped */
+    if (c->st->store_failed ||
+        (c->done && (p->nfollows || printed < json_array_size(p->emitted))))
+        report(c, j, res, src, CV_ECANCEL, "the crawl stopped before this page was done",
+               printed);
+    else
+        report(c, j, res, src, CV_OK, NULL, printed);
 out:
     cv_log_progress(&c->rt->log, "%lu pages, %lu records, %lu failed", c->st->pages,
                     c->st->records, c->st->failed);

@@ -49,10 +49,13 @@ struct cv_crawl_hooks {
     void (*queued)(void *ctx, void *tag);
     /* A page's records, before they are printed and stored: the hook may
      * change them in place, add some or remove some (records is the
-     * page's JSON array).  -1 stops the crawl (out of memory). */
+     * page's JSON array).  -1 stops the crawl (st->hook_stopped). */
     int (*records)(void *ctx, void *tag, const char *url, json_t *records);
-    /* Every queued URL's end. */
-    void (*done)(void *ctx, void *tag, const struct cv_crawl_result *r);
+    /* Every queued URL's end: CV_OK only when the page's records were all
+     * printed and handed to the store and its links queued; a page the
+     * crawl stopped in the middle of is CV_ECANCEL.  -1 stops the crawl
+     * (st->hook_stopped). */
+    int (*done)(void *ctx, void *tag, const struct cv_crawl_result *r);
 };
 
 struct cv_crawl_opts {
@@ -77,6 +80,8 @@ struct cv_crawl_stats {
     unsigned long unclaimed;          /* pages no source claims */
     int interrupted;                  /* SIGINT/SIGTERM stopped it: the signal number */
     int store_failed;                 /* the store gave up (database gone): it stopped */
+    int output_failed;                /* standard output could not be written: it stopped */
+    int hook_stopped;                 /* a hook asked to stop */
     char store_error[512];            /* why, when store_failed */
 };
 

@@ -4,8 +4,8 @@
  * Every write is one small transaction through cv_db_transaction(), so a
  * database restart in the middle of a pass is waited out like the
  * store's writes are.  The lock is a session lock: a reconnect loses it,
- * so after one the pass takes it again before writing, and gives up if
- * another process took the step meanwhile.
+ * so every write takes it first (a no-op while the backend holds it) and
+ * fails if another process took the step meanwhile.
  */
 #include "pipeline.h"
 #include "log.h"
@@ -17,51 +17,79 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Take the step's lock on this connection unless it already holds it.
- * 0, 1 when another session holds it, -1 on error. */
-static int lock_step(struct cv_pass *ps, char *errbuf, size_t errlen)
+/* Take the step's lock on connection c unless this backend holds it.
+ * CV_DB_OK, CV_DB_FAIL (errbuf: another process holds it, or an error),
+ * CV_DB_RETRY when the connection failed. */
+static int lock_step(struct cv_pass *ps, PGconn *c, char *errbuf, size_t errlen)
 {
     const char *v[1] = {ps->lock_key};
     PGresult *r;
-    int rc = -1;
+    int rc = CV_DB_FAIL;
 
-    if (ps->lock_pid && ps->lock_pid == PQbackendPID(ps->db.conn))
-        return 0;
-    r = PQexecParams(ps->db.conn, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", 1,
-                     NULL, v, NULL, NULL, 0);
+    if (ps->lock_pid && ps->lock_pid == PQbackendPID(c))
+        return CV_DB_OK;
+    r = PQexecParams(c, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", 1, NULL, v,
+                     NULL, NULL, 0);
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
         snprintf(errbuf, errlen, "cannot lock the pipeline step: %.*s",
-                 (int)strcspn(PQerrorMessage(ps->db.conn), "\n"), PQerrorMessage(ps->db.conn));
+                 (int)strcspn(PQerrorMessage(c), "\n"), PQerrorMessage(c));
+        if (cv_db_retryable(c, r))
+            rc = CV_DB_RETRY;
     } else if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
-        rc = 1;
+        snprintf(errbuf, errlen, "another process runs this pipeline step now");
+        ps->lock_pid = 0;
     } else {
-        ps->lock_pid = PQbackendPID(ps->db.conn);
-        rc = 0;
+        ps->lock_pid = PQbackendPID(c);
+        rc = CV_DB_OK;
     }
     PQclear(r);
     return rc;
 }
 
-/* Run a statement in its own transaction, keeping the lock across
- * reconnects.  The first row's first column goes to out when given. */
+struct stmt {
+    struct cv_pass *ps;
+    const char *sql;
+    int n;
+    const char *const *values;
+    char *out;
+    size_t outlen;
+};
+
+/* The lock first (a reconnect lost it: no write without it), then the
+ * statement. */
+static int stmt_body(PGconn *c, void *ctx, char *errbuf, size_t errlen)
+{
+    struct stmt *x = ctx;
+    PGresult *r;
+    ExecStatusType st;
+    int rc = lock_step(x->ps, c, errbuf, errlen);
+
+    if (rc != CV_DB_OK)
+        return rc;
+    r = PQexecParams(c, x->sql, x->n, NULL, x->values, NULL, NULL, 0);
+    st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+        snprintf(errbuf, errlen, "pipeline checkpoint: %.*s", (int)strcspn(m, "\n"), m);
+        rc = cv_db_retryable(c, r) ? CV_DB_RETRY : CV_DB_FAIL;
+    } else if (x->out && x->outlen) {
+        x->out[0] = '\0';
+        if (PQntuples(r) && !PQgetisnull(r, 0, 0))
+            snprintf(x->out, x->outlen, "%s", PQgetvalue(r, 0, 0));
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Run a statement in its own transaction, holding the step's lock.  The
+ * first row's first column goes to out when given. */
 static int exec(struct cv_pass *ps, const char *sql, int n, const char *const *values,
                 char *out, size_t outlen, char *errbuf, size_t errlen)
 {
-    PGresult *r;
-    int l;
+    struct stmt x = {ps, sql, n, values, out, outlen};
 
-    if (cv_db_query(&ps->db, ps->wait_ms, sql, n, values, &r, errbuf, errlen) < 0)
-        return -1;
-    if (out && outlen) {
-        out[0] = '\0';
-        if (PQntuples(r) && !PQgetisnull(r, 0, 0))
-            snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
-    }
-    PQclear(r);
-    if ((l = lock_step(ps, errbuf, errlen)) > 0)
-        snprintf(errbuf, errlen, "another process took over this pipeline step while the "
-                 "database was away; stopping");
-    return l ? -1 : 0;
+    return cv_db_transaction(&ps->db, stmt_body, &x, ps->wait_ms, errbuf, errlen) == CV_DB_OK
+         ? 0 : -1;
 }
 
 static void worker_name(char *out, size_t n)
@@ -103,10 +131,9 @@ int cv_pass_open(struct cv_runtime *rt, struct cv_pass *ps, const char *pipeline
                  const char *step, const char *scope, const char *run_id, int *unreachable,
                  char *errbuf, size_t errlen)
 {
-    char worker[300], status[32] = "";
+    char worker[300], status[32] = "", latest[96];
     const char *v[5];
     size_t n;
-    int l;
 
     memset(ps, 0, sizeof(*ps));
     ps->rt = rt;
@@ -124,12 +151,15 @@ int cv_pass_open(struct cv_runtime *rt, struct cv_pass *ps, const char *pipeline
         return CV_PASS_ERROR;
     }
     ps->connected = 1;
-    if ((l = lock_step(ps, errbuf, errlen)) != 0) {
-        if (l > 0)
-            snprintf(errbuf, errlen, "another carvest process is running %s %s on this "
-                     "database; wait for it to end (carvest status shows the running runs)",
-                     pipeline, step);
-        return l > 0 ? CV_PASS_BUSY : CV_PASS_ERROR;
+    if (lock_step(ps, ps->db.conn, errbuf, errlen) != CV_DB_OK) {
+        if (PQstatus(ps->db.conn) != CONNECTION_OK) {
+            *unreachable = 1;
+            return CV_PASS_ERROR;
+        }
+        snprintf(errbuf, errlen, "another carvest process is running %s %s on this "
+                 "database; wait for it to end (carvest status shows the running runs)",
+                 pipeline, step);
+        return CV_PASS_BUSY;
     }
     worker_name(worker, sizeof(worker));
 
@@ -139,17 +169,17 @@ int cv_pass_open(struct cv_runtime *rt, struct cv_pass *ps, const char *pipeline
     v[1] = step;
     v[2] = scope;
     if (exec(ps, "SELECT id || ' ' || status FROM pipeline_passes WHERE pipeline = $1 AND"
-             " step = $2 AND scope = $3 ORDER BY id DESC LIMIT 1", 3, v, ps->id, sizeof(ps->id),
+             " step = $2 AND scope = $3 ORDER BY id DESC LIMIT 1", 3, v, latest, sizeof(latest),
              errbuf, errlen) < 0)
         goto fail;
-    if (*ps->id) {
-        char *sp = strchr(ps->id, ' ');
+    if (*latest) {
+        char *sp = strchr(latest, ' ');
         if (sp) {
             snprintf(status, sizeof(status), "%s", sp + 1);
             *sp = '\0';
         }
-        if (!strcmp(status, "completed"))
-            ps->id[0] = '\0';
+        if (strcmp(status, "completed") != 0)
+            snprintf(ps->id, sizeof(ps->id), "%.20s", latest);   /* a bigint: 19 digits */
     }
     if (*ps->id) {
         ps->resumed = 1;

@@ -451,7 +451,28 @@ ok_eq "index --limit 3: exit 0" "$RUN_STATUS" 0
 ok_eq "index --limit 3: the first three rows of the directory" \
     "$(psql_q "SELECT string_agg(geographic_key, ' ' ORDER BY geographic_key) FROM businesses")" \
     "944garage|placer-county|CA|US 944garage|san-francisco-east-bay|CA|US donnelly-speed-shop|ford-lauderdale|FL|US"
+ok_match "index --limit 3: the summary counts three" "$(cat "$RUN_ERR")" 'bat-partners index: 3 partners: 3 done'
+run bp --dry-run bat-partners ingest --limit 2 --skip-enrich
+ok_eq "a dry ingest --limit 2 imports those two partners only" \
+    "$(grep -c '"type":"partner","step":"import"' "$RUN_OUT")" 2
 run bp bat-partners index
+SELECT_DB=$DATABASE_URL
+# A run whose output cannot be written stops, and records no partner as
+# done whose listings it did not fetch.
+pg_new_db full
+use_db "$PG_NEW_DB"
+run bp bat-partners index
+run sh -c '"$1" --delay-ms 0 --map-origin "$2" bat-partners import >/dev/full' sh "$CARVEST" "$MAIN_MAP"
+ok_eq "standard output full: exit 1" "$RUN_STATUS" 1
+ok_eq "standard output full: the pass failed; no partner with listings is done" \
+    "$(psql_q "SELECT p.status || ' ' || count(i.item) FILTER (WHERE i.status = 'done'
+                   AND (i.detail->>'listings_found')::int > 0)
+               FROM pipeline_passes p LEFT JOIN pipeline_items i ON i.pass_id = p.id
+               WHERE p.step = 'import' GROUP BY p.id ORDER BY p.id DESC LIMIT 1")" \
+    "failed 0"
+run bp bat-partners import
+ok_eq "the next run does it (exit 0)" "$RUN_STATUS" 0
+use_db "$SELECT_DB"
 : >"$MAIN_LOG"
 run bp --output jsonl bat-partners import \
     --partner-key 'northern-lights-motorcars|toronto|ON|CA' --listing-limit 30 --max-pages 2
@@ -473,9 +494,15 @@ LEGACY=$(psql_q "SELECT string_agg(id::text, ' ' ORDER BY discovery_url) FROM ve
 : >"$MAIN_LOG"
 run bp bat-partners import --resume-from-partner 1 --limit-partners 1
 ok_eq "--resume-from-partner 1 --limit-partners 1: exit 0" "$RUN_STATUS" 0
-ok_eq "... the second partner in key order only, linked alone" \
-    "$(psql_q "SELECT string_agg(DISTINCT b.geographic_key, ' ') FROM organization_vehicles o JOIN businesses b ON b.id = o.organization_id WHERE b.bat_username = '944garage'")" \
+ok_eq "... does the second partner in key order only" \
+    "$(psql_q "SELECT string_agg(i.item, ' ') FROM pipeline_items i WHERE i.pass_id = (SELECT max(id) FROM pipeline_passes WHERE step = 'import')")" \
     "944garage|san-francisco-east-bay|CA|US"
+ok_eq "... whose BaT account is also the first one's: its cars are linked to both rows" \
+    "$(psql_q "SELECT string_agg(k, ' ' ORDER BY k) FROM (SELECT b.geographic_key || ':' || count(*) AS k FROM organization_vehicles o JOIN businesses b ON b.id = o.organization_id WHERE b.bat_username = '944garage' GROUP BY b.geographic_key) s")" \
+    "944garage|placer-county|CA|US:27 944garage|san-francisco-east-bay|CA|US:27"
+run bp bat-partners import --partner-key '944garage|placer-county|CA|US' --no-skip-existing
+ok_eq "importing the other row alone changes nothing: no link taken back or flipped" \
+    "$(grep -c '27 records\? unchanged' "$RUN_ERR")" 1
 ok_eq "cars stored before without a listing are found by their page: no second car" \
     "$(psql_q "SELECT (SELECT count(*) FROM vehicles) || ' ' || (SELECT count(*) FROM vehicle_listings)
                || ' ' || (SELECT count(*) FROM vehicles v WHERE NOT EXISTS
