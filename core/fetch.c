@@ -523,7 +523,7 @@ static int is_json(CURL *e)
 
     if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK || !ct)
         return 0;
-    n = strcspn(ct, ";");
+    n = strcspn(ct, "; \t");
     return (n == 16 && !cv_ascii_ncasecmp(ct, "application/json", 16)) ||
            (n > 5 && !cv_ascii_ncasecmp(ct + n - 5, "+json", 5));
 }
@@ -771,10 +771,10 @@ static void finish(struct cv_fetcher *f, struct req *r, CURLcode code)
     }
     /* A 403 may be a WAF slowing us down or a page that is simply
      * forbidden: it counts towards pausing the host, and the URL gets one
-     * more try after the wait, not --max-waits of them.  A 403 in JSON is
-     * an API refusing this request (WordPress's expired nonce): final, and
-     * no reason to make the whole host wait. */
-    if (status == 403 && is_json(r->easy)) {
+     * more try after the wait, not --max-waits of them.  A 403 in JSON to
+     * a POST is an API refusing this request (WordPress's expired nonce):
+     * final, and no reason to make the whole host wait. */
+    if (status == 403 && r->post && is_json(r->easy)) {
         report(f, r, CV_EHTTP, status, "%s (the API refused the request)", why);
         return;
     }

@@ -10,8 +10,8 @@
  *  - robots.txt (RFC 9309) fetched once per origin and obeyed;
  *  - 5xx, 408, timeouts and connection errors retried with exponential
  *    backoff and jitter, up to --retries times per URL;
- *  - 429, 403 (but a 403 in JSON, an API refusing the request, which is
- *    final) and bot-challenge pages treated as "slow down": the host
+ *  - 429, 403 (but a 403 in JSON to a POST, an API refusing the request,
+ *    which is final) and bot-challenge pages treated as "slow down": the host
  *    waits (Retry-After when given, else backoff) and, after
  *    --block-threshold of them in a row, is paused for --host-pause-ms
  *    (doubling each time); these waits are not failures and do not use

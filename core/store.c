@@ -246,6 +246,7 @@ static const char *const fixed_sql[N_STMT] = {
         " AND (carvest_page_key(v.bat_auction_url) = p.k OR carvest_page_key(v.discovery_url) = p.k"
         "  OR carvest_page_key(v.listing_url) = p.k)"
         " AND NOT EXISTS (SELECT 1 FROM vehicle_listings l WHERE l.vehicle_id = v.id)"
+        " AND (NOT v.vin_valid OR $2::text IS NULL OR v.vin = $2)"
         " ORDER BY carvest_page_key(v.bat_auction_url) = p.k DESC NULLS LAST,"
         " carvest_page_key(v.discovery_url) = p.k DESC NULLS LAST, v.created_at, v.id"
         " LIMIT 1 FOR UPDATE OF v",
@@ -616,7 +617,12 @@ static int org_key(const char *org, char **kind, char **val)
     if (!strstr(org, "://")) {
         *kind = cv_strdup("geo");
         *val = cv_strdup(org);
-        return *kind && *val ? 0 : -1;
+        if (*kind && *val)
+            return 0;
+        cv_free(*kind);
+        cv_free(*val);
+        *kind = *val = NULL;
+        return -1;
     }
     canon = cv_url_canonical(org, NULL);
     if (!canon || cv_url_parse(canon, &u) != CV_OK) {
@@ -1060,7 +1066,8 @@ static int store_vehicle(struct batch *b, PGconn *c, struct item *it)
     /* 3. a car stored by another writer for this page, else a new car */
     if (!*vid) {
         v[0] = url;
-        if (!(r = q(b, c, S_VEHICLE_BY_PAGE, 1, v)))
+        v[1] = it->vin;
+        if (!(r = q(b, c, S_VEHICLE_BY_PAGE, 2, v)))
             goto out;
         if (PQntuples(r)) {
             copy_id(vid, sizeof(vid), cell(r, 0, 0));
