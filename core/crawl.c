@@ -372,8 +372,13 @@ int cv_crawl_run(struct cv_runtime *rt, const struct cv_crawl_opts *o, struct cv
     for (size_t i = 0; i < o->nurls; i++) {
         int fresh = first_sight(&c, o->urls[i]);
         if (fresh < 0 || (fresh && schedule_url(&c, o->urls[i], o->source, NULL,
-                                                o->tags ? o->tags[i] : NULL) < 0))
+                                                o->tags ? o->tags[i] : NULL) < 0)) {
+            /* the URLs queued so far come back cancelled, and their jobs
+             * are freed */
+            cv_fetcher_stop(c.f);
+            cv_fetcher_run(c.f, on_page, &c);
             goto out;
+        }
     }
     cv_fetcher_watch(c.f, &stop_signal);
     if (cv_fetcher_run(c.f, on_page, &c) < 0) {

@@ -903,14 +903,14 @@ int cv_fetcher_run(struct cv_fetcher *f, cv_fetch_done_fn done, void *ctx)
             timeout_ms = (int)curl_timeout;
         if (f->inflight) {
             if (curl_multi_poll(f->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK)
-                return -1;
+                goto fail;
         } else if (timeout_ms > 0) {
             /* Nothing in flight: everything waits on a host's clock. */
             struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
             nanosleep(&ts, NULL);
         }
         if (curl_multi_perform(f->multi, &running) != CURLM_OK)
-            return -1;
+            goto fail;
         while ((msg = curl_multi_info_read(f->multi, &left))) {
             struct req *r;
             if (msg->msg != CURLMSG_DONE)
@@ -922,4 +922,8 @@ int cv_fetcher_run(struct cv_fetcher *f, cv_fetch_done_fn done, void *ctx)
     if (f->stopped)
         cancel_all(f);
     return 0;
+fail:
+    /* every URL is still reported, so callers free what they attached */
+    cancel_all(f);
+    return -1;
 }

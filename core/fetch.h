@@ -78,7 +78,8 @@ int cv_fetcher_add_request(struct cv_fetcher *f, const char *url, const char *me
 
 /* Run until every URL has been reported or cv_fetcher_stop() was called.
  * URLs still queued or in flight at a stop are reported with CV_ECANCEL.
- * 0, or -1 if libcurl fails as a whole. */
+ * 0, or -1 if libcurl fails as a whole (every URL is reported all the
+ * same).  After a stop, a run only reports what is left. */
 int cv_fetcher_run(struct cv_fetcher *f, cv_fetch_done_fn done, void *ctx);
 void cv_fetcher_stop(struct cv_fetcher *f);
 /* Stop as soon as *flag is non-zero (checked at least once a second):
