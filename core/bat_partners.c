@@ -58,6 +58,7 @@ struct partner {
     char *name;
     char *website;             /* origin */
     char *username;            /* BaT username */
+    char *account;             /* import: its member page's URL key (same_account) */
     int enriched;              /* its homepage was read before */
     /* the current step's outcome */
     const char *status;        /* "done", "failed", "deferred", "skipped"; NULL: not reached */
@@ -88,6 +89,7 @@ static void partners_free(struct partners *ps)
         cv_free(p->name);
         cv_free(p->website);
         cv_free(p->username);
+        cv_free(p->account);
         partner_clear_outcome(p);
     }
     cv_free(ps->v);
@@ -670,16 +672,11 @@ static char *member_url(const char *username)
     return u;
 }
 
-/* Is p a partner of the BaT account whose member page starts group g? */
+/* Is p a partner of the BaT account whose member page starts group g?
+ * (p->account is set by step_import for every partner with a username.) */
 static int same_account(const struct partner *p, const struct group *g)
 {
-    char *url = p->username ? member_url(p->username) : NULL;
-    char *key = url ? cv_url_key(url) : NULL;
-    int same = key && !strcmp(key, g->key);
-
-    cv_free(url);
-    cv_free(key);
-    return same;
+    return p->account && !strcmp(p->account, g->key);
 }
 
 /* import: the organization every vehicle of g names -- the keys of all
@@ -963,11 +960,6 @@ out:
 
 /* --------------------------------------------------------------- summary */
 
-static json_t *stored_json(const struct cv_store *s)
-{
-    return cv_store_stats_json(cv_store_stats(s));
-}
-
 static int print_json(struct cv_sink *sink, json_t *o)
 {
     int rc = -1;
@@ -1029,7 +1021,7 @@ static void summary(struct step *st, struct cv_sink *sink, const char *extra)
                    json_object_set_new(o, "pass",
                                        json_integer(strtoll(st->pass.id, NULL, 10))) < 0) ||
                   (st->store && strcmp(st->name, "inventory") &&
-                   json_object_set_new(o, "stored", stored_json(st->store)) < 0))) {
+                   json_object_set_new(o, "stored", cv_store_stats_json(cv_store_stats(st->store))) < 0))) {
             json_decref(o);
             o = NULL;
         }
@@ -1176,6 +1168,18 @@ static int step_import(struct step *st, struct cv_sink *sink)
     rc = step_open(st, src->name);
     if (rc != CV_EXIT_OK)
         return rc;
+    /* every partner's account, once: the groups are accounts */
+    for (size_t i = 0; i < st->all->n; i++) {
+        struct partner *p = &st->all->v[i];
+        char *url = p->username && !p->account ? member_url(p->username) : NULL;
+        if (url && !(p->account = cv_url_key(url))) {
+            cv_free(url);
+            cv_log(&st->rt->log, CV_LOG_ERROR, "out of memory");
+            step_abort(st, "out of memory");
+            return CV_EXIT_PARTIAL;
+        }
+        cv_free(url);
+    }
     for (size_t i = 0; i < st->all->n; i++) {
         struct partner *p = &st->all->v[i];
         char *url;

@@ -202,6 +202,30 @@ out:
     return rc;
 }
 
+/* The rows of r as a list of objects, one key per column (a number where
+ * numeric[] says so, else text), put in report under `name`.  0, or -1
+ * when memory runs out. */
+static int put_rows(json_t *report, const char *name, const PGresult *r,
+                    const char *const *keys, const char *numeric, int nkeys)
+{
+    json_t *a = json_array();
+
+    if (!a)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        json_t *o = json_object();
+        if (!o || json_array_append_new(a, o) < 0)
+            goto fail;
+        for (int k = 0; k < nkeys; k++)
+            if (put(o, keys[k], numeric[k] ? jint(r, i, k) : jstr(r, i, k)) < 0)
+                goto fail;
+    }
+    return put(report, name, a);
+fail:
+    json_decref(a);
+    return -1;
+}
+
 static int read_runs(PGconn *c, json_t *report, char *errbuf, size_t errlen)
 {
     static const char *const keys[] = {"id", "command", "source", "status", "pages",
@@ -211,33 +235,18 @@ static int read_runs(PGconn *c, json_t *report, char *errbuf, size_t errlen)
     static const char numeric[] = {1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0};
     char limit[16];
     const char *values[1] = {limit};
-    json_t *a = json_array();
     PGresult *r;
     int rc = -1;
 
     snprintf(limit, sizeof(limit), "%d", RECENT_RUNS);
     r = query(c, runs_sql, "the runs (crawl_runs)", 1, values, errbuf, errlen);
     if (!r)
-        goto out;
-    if (!a)
-        goto oom;
-    for (int i = 0; i < PQntuples(r); i++) {
-        json_t *o = json_object();
-        if (!o || json_array_append_new(a, o) < 0)
-            goto oom;
-        for (int k = 0; k < (int)(sizeof(keys) / sizeof(keys[0])); k++)
-            if (put(o, keys[k], numeric[k] ? jint(r, i, k) : jstr(r, i, k)) < 0)
-                goto oom;
-    }
-    if (put(report, "recent_runs", json_incref(a)) < 0)
-        goto oom;
-    rc = 0;
-    goto out;
-oom:
-    snprintf(errbuf, errlen, "out of memory");
-out:
+        return -1;
+    if (put_rows(report, "recent_runs", r, keys, numeric, (int)(sizeof(keys) / sizeof(*keys))) < 0)
+        snprintf(errbuf, errlen, "out of memory");
+    else
+        rc = 0;
     PQclear(r);
-    json_decref(a);
     return rc;
 }
 
@@ -275,30 +284,15 @@ static int read_sources(PGconn *c, json_t *report, char *errbuf, size_t errlen)
                                        "failed_runs_7d"};
     static const char numeric[] = {0, 1, 0, 0, 0, 1, 1, 1};
     PGresult *r = query(c, sources_sql, "the per-source health", 0, NULL, errbuf, errlen);
-    json_t *a = json_array();
     int rc = -1;
 
     if (!r)
-        goto out;
-    if (!a)
-        goto oom;
-    for (int i = 0; i < PQntuples(r); i++) {
-        json_t *o = json_object();
-        if (!o || json_array_append_new(a, o) < 0)
-            goto oom;
-        for (int k = 0; k < (int)(sizeof(keys) / sizeof(keys[0])); k++)
-            if (put(o, keys[k], numeric[k] ? jint(r, i, k) : jstr(r, i, k)) < 0)
-                goto oom;
-    }
-    if (put(report, "sources", json_incref(a)) < 0)
-        goto oom;
-    rc = 0;
-    goto out;
-oom:
-    snprintf(errbuf, errlen, "out of memory");
-out:
+        return -1;
+    if (put_rows(report, "sources", r, keys, numeric, (int)(sizeof(keys) / sizeof(*keys))) < 0)
+        snprintf(errbuf, errlen, "out of memory");
+    else
+        rc = 0;
     PQclear(r);
-    json_decref(a);
     return rc;
 }
 

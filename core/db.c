@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* libpq's environment variables: any of them set means "use libpq's
  * defaults", the third choice of DESIGN.md section 3. */
@@ -316,6 +317,18 @@ static int reconnect(struct cv_db *db, long wait_ms, char *errbuf, size_t errlen
     if (told)
         cv_log(&db->rt->log, CV_LOG_INFO, "reconnected to the database %s", db->shown);
     return 0;
+}
+
+void cv_db_worker(char *host, size_t hostlen, char *worker, size_t workerlen)
+{
+    char h[256];
+
+    if (gethostname(h, sizeof(h)) < 0)
+        snprintf(h, sizeof(h), "localhost");
+    h[sizeof(h) - 1] = '\0';
+    if (host)
+        snprintf(host, hostlen, "%s", h);
+    snprintf(worker, workerlen, "%s:%ld", h, (long)getpid());
 }
 
 long cv_db_wait_ms(void)

@@ -37,6 +37,10 @@ struct cv_db {
 int cv_db_open(struct cv_runtime *rt, struct cv_db *db, char *errbuf, size_t errlen);
 void cv_db_close(struct cv_db *db);
 
+/* How this process names itself in the tables' worker columns:
+ * "host:pid"; host (may be NULL) gets the host name alone. */
+void cv_db_worker(char *host, size_t hostlen, char *worker, size_t workerlen);
+
 /* How long a lost database is waited for before giving up, in ms:
  * $CARVEST_DB_WAIT_MS when it is a number, else 60000. */
 long cv_db_wait_ms(void);

@@ -63,21 +63,6 @@ static const char *skip_sp(const char *s)
     return s;
 }
 
-/* Same bytes cv_squash() drops: zero-width spaces, BOM, soft hyphen.  They
- * arrive in titles pasted from word processors and must not reach a field. */
-static size_t invisible_len(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (u[0] == 0xE2 && u[1] == 0x80 && u[2] >= 0x8B && u[2] <= 0x8D)
-        return 3;
-    if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
-        return 3;
-    if (u[0] == 0xC2 && u[1] == 0xAD)
-        return 2;
-    return 0;
-}
-
 /* Byte length of the UTF-8 character at s, never past end; a malformed
  * sequence counts as one byte so that copying it cannot run away. */
 static size_t utf8_len(const char *s, const char *end)
@@ -142,7 +127,7 @@ static void copy_clean(char *dst, size_t cap, const char *s, size_t n)
             s += k;
             continue;
         }
-        k = invisible_len(s);
+        k = cv_invisible_len(s);
         if (k && k <= (size_t)(end - s)) {
             s += k;
             continue;

@@ -15,7 +15,6 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Take the step's lock on connection c unless this backend holds it.
  * CV_DB_OK, CV_DB_FAIL (errbuf: another process holds it, or an error),
@@ -92,16 +91,6 @@ static int exec(struct cv_pass *ps, const char *sql, int n, const char *const *v
          ? 0 : -1;
 }
 
-static void worker_name(char *out, size_t n)
-{
-    char host[256];
-
-    if (gethostname(host, sizeof(host)) < 0)
-        snprintf(host, sizeof(host), "localhost");
-    host[sizeof(host) - 1] = '\0';
-    snprintf(out, n, "%s:%ld", host, (long)getpid());
-}
-
 /* The items an unfinished pass already finished. */
 static int load_done(struct cv_pass *ps, char *errbuf, size_t errlen)
 {
@@ -161,7 +150,7 @@ int cv_pass_open(struct cv_runtime *rt, struct cv_pass *ps, const char *pipeline
                  pipeline, step);
         return CV_PASS_BUSY;
     }
-    worker_name(worker, sizeof(worker));
+    cv_db_worker(NULL, 0, worker, sizeof(worker));
 
     /* The newest pass of this scope, when it did not complete.  Holding
      * the lock, a "running" pass is one whose process died. */

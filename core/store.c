@@ -1707,32 +1707,6 @@ int cv_store_records(struct cv_store *s, json_t *records, char *errbuf, size_t e
 
 /* -------------------------------------------------------------- run log */
 
-struct run_ctx {
-    struct cv_store *s;
-    const char *sql;
-    int n;
-    const char *const *values;
-    int want_id;
-};
-
-static int run_body(PGconn *c, void *ctx, char *errbuf, size_t errlen)
-{
-    struct run_ctx *x = ctx;
-    PGresult *r = PQexecParams(c, x->sql, x->n, NULL, x->values, NULL, NULL, 0);
-    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    int rc = CV_DB_OK;
-
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
-        snprintf(errbuf, errlen, "the run log (crawl_runs): %.*s", (int)strcspn(m, "\n"), m);
-        rc = cv_db_retryable(c, r) ? CV_DB_RETRY : CV_DB_FAIL;
-    } else if (x->want_id && PQntuples(r)) {
-        copy_id(x->s->run_id, sizeof(x->s->run_id), PQgetvalue(r, 0, 0));
-    }
-    PQclear(r);
-    return rc;
-}
-
 /*
  * Runs of this machine still marked "running" whose process no longer
  * exists were killed or lost their database: close them as interrupted,
@@ -1772,31 +1746,30 @@ int cv_store_run_start(struct cv_store *s, const char *command, const char *sour
 {
     char *a = args ? json_dumps(args, JSON_COMPACT) : NULL, host[256], worker[300], err[512];
     const char *v[4];
-    struct run_ctx x = {s, "INSERT INTO crawl_runs (command, source, args, worker)"
-                           " VALUES ($1, $2, COALESCE($3::jsonb, '{}'), $4) RETURNING id",
-                        4, v, 1};
+    PGresult *r;
     int rc;
 
     if (s->failed) {
         free(a);
         return -1;
     }
-    if (gethostname(host, sizeof(host)) < 0)
-        snprintf(host, sizeof(host), "localhost");
-    host[sizeof(host) - 1] = '\0';
-    snprintf(worker, sizeof(worker), "%s:%ld", host, (long)getpid());
+    cv_db_worker(host, sizeof(host), worker, sizeof(worker));
     close_dead_runs(s, host);
     v[0] = command;
     v[1] = source;
     v[2] = a;
     v[3] = worker;
-    rc = cv_db_transaction(&s->db, run_body, &x, s->wait_ms, err, sizeof(err));
+    rc = cv_db_query(&s->db, s->wait_ms, "INSERT INTO crawl_runs (command, source, args, worker)"
+                     " VALUES ($1, $2, COALESCE($3::jsonb, '{}'), $4) RETURNING id", 4, v, &r,
+                     err, sizeof(err));
     free(a);
-    if (rc != CV_DB_OK) {
-        cv_log(&s->rt->log, CV_LOG_ERROR, "%s", err);
+    if (rc < 0) {
+        cv_log(&s->rt->log, CV_LOG_ERROR, "the run log (crawl_runs): %s", err);
         s->failed = 1;
         return -1;
     }
+    copy_id(s->run_id, sizeof(s->run_id), PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
     return 0;
 }
 
@@ -1821,11 +1794,6 @@ int cv_store_run_finish(struct cv_store *s, const char *status, unsigned long pa
     json_t *j = cv_store_stats_json(&s->st);
     char *stats = j ? json_dumps(j, JSON_COMPACT) : NULL;
     const char *v[7] = {s->run_id, status, p, r, f, error, stats};
-    struct run_ctx x = {s, "UPDATE crawl_runs SET status = $2, pages = $3::integer,"
-                           " records = $4::integer, failed = $5::integer, error = $6,"
-                           " stats = COALESCE($7::jsonb, '{}'), finished_at = now()"
-                           " WHERE id = $1::bigint",
-                        7, v, 0};
     int rc = -1;
 
     json_decref(j);
@@ -1836,8 +1804,11 @@ int cv_store_run_finish(struct cv_store *s, const char *status, unsigned long pa
     snprintf(f, sizeof(f), "%lu", failed);
     /* After giving up once, one short try: the run should say how it
      * ended, but the database has had its chance. */
-    if (cv_db_transaction(&s->db, run_body, &x, s->failed ? 2000 : s->wait_ms, err,
-                          sizeof(err)) != CV_DB_OK) {
+    if (cv_db_query(&s->db, s->failed ? 2000 : s->wait_ms,
+                    "UPDATE crawl_runs SET status = $2, pages = $3::integer,"
+                    " records = $4::integer, failed = $5::integer, error = $6,"
+                    " stats = COALESCE($7::jsonb, '{}'), finished_at = now()"
+                    " WHERE id = $1::bigint", 7, v, NULL, err, sizeof(err)) < 0) {
         cv_log(&s->rt->log, CV_LOG_ERROR, "cannot record how the run ended: %s", err);
         goto out;
     }

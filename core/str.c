@@ -93,8 +93,7 @@ size_t cv_space_len(const char *s)
     }
 }
 
-/* Bytes to drop entirely: U+200B..U+200D zero-width, U+FEFF, U+00AD soft hyphen. */
-static size_t invisible_len(const char *s)
+size_t cv_invisible_len(const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;
 
@@ -136,7 +135,7 @@ char *cv_squashn(const char *s, size_t n)
             s += k;
             continue;
         }
-        if ((k = invisible_len(at))) {
+        if ((k = cv_invisible_len(at))) {
             s += k;
             continue;
         }

@@ -21,6 +21,9 @@ char *cv_ascii_lower(char *s);
 /* Byte length of the whitespace character at s (ASCII space/tab/CR/LF/FF/VT,
  * U+00A0, U+2000..U+200A, U+202F, U+205F, U+3000), 0 if s is not one. */
 size_t cv_space_len(const char *s);
+/* Byte length of a character to drop entirely at s (U+200B..U+200D zero
+ * width, U+FEFF, U+00AD soft hyphen), 0 if s is not one. */
+size_t cv_invisible_len(const char *s);
 /* New string with whitespace runs collapsed to one space and both ends
  * trimmed; zero-width spaces and soft hyphens dropped.  NULL when out of
  * memory (or s is NULL). */
